@@ -1,0 +1,5 @@
+"""Allow ``python -m glassnet``."""
+
+from glassnet.cli import main
+
+raise SystemExit(main())
