@@ -1,14 +1,52 @@
 """glassnet: neural networks you can see through.
 
 Multilayer perceptrons built from bricks that each know their forward and backward step,
-trained with explicit, inspectable backpropagation on NumPy.
+trained with explicit, inspectable backpropagation on NumPy::
+
+    from glassnet import Network, Dense, ReLU, fit
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+from glassnet.callbacks import Callback, EarlyStopping
+from glassnet.gradcheck import gradcheck
+from glassnet.layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from glassnet.losses import MAE, MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+from glassnet.network import Network, mlp
+from glassnet.optim import SGD, Adam, Optimizer
+from glassnet.train import History, evaluate, fit, train_step
 
 try:
     __version__ = version("glassnet")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "MAE",
+    "MSE",
+    "SGD",
+    "Adam",
+    "BinaryCrossEntropy",
+    "Callback",
+    "Dense",
+    "Dropout",
+    "EarlyStopping",
+    "History",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Loss",
+    "Network",
+    "Optimizer",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "SoftmaxCrossEntropy",
+    "Tanh",
+    "__version__",
+    "evaluate",
+    "fit",
+    "gradcheck",
+    "mlp",
+    "train_step",
+]

@@ -1,0 +1,326 @@
+"""Bricks: layers that each know their forward and their backward step.
+
+Every brick follows one contract. Samples are rows: ``x`` has shape ``(batch, features)``.
+
+``forward(x, *, training)``
+    returns the brick's output and caches only what ``backward`` needs, under readable names
+    (``self._x``, ``self._out``, ``self._mask``).
+``backward(grad_out)``
+    takes dLoss/d(output), fills ``self.grads`` (same keys and shapes as ``self.params``) and
+    returns dLoss/d(input).
+
+Each backward pass sits right under its forward pass, with the chain-rule step as a comment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.init import Initializer, get_initializer
+
+
+class Layer:
+    """Base class of all bricks.
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        Trainable arrays, e.g. ``{"W": (fan_in, fan_out), "b": (fan_out,)}``; empty for
+        activations.
+    grads : dict of str to ndarray
+        dLoss/dparam for each entry of ``params``, filled by ``backward``.
+    name : str
+        Set by the :class:`~glassnet.network.Network` that holds the brick (``"dense1"``, ...).
+    """
+
+    #: Initializer a Dense layer right before this brick uses when it is given none.
+    preceding_init: str = "glorot_uniform"
+    #: Parameters that the L2 (Ridge) penalty applies to.
+    regularized: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.name: str = type(self).__name__.lower()
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def output_features(self, in_features: int) -> int:
+        """Number of output columns for ``in_features`` input columns."""
+        return in_features
+
+    def config(self) -> dict:
+        """Plain-data description of the brick (what ``summary`` shows and a saved model stores)."""
+        return {"type": type(self).__name__}
+
+    def astype(self, dtype: np.dtype) -> None:
+        """Cast parameters and gradient buffers to ``dtype`` in place of the old arrays."""
+        for key in self.params:
+            self.params[key] = self.params[key].astype(dtype)
+            self.grads[key] = np.zeros_like(self.params[key])
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "type")
+        return f"{type(self).__name__}({args})"
+
+
+class Dense(Layer):
+    """Fully connected layer: ``z = x @ W + b``.
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+        Input and output features: ``W`` is ``(fan_in, fan_out)``, ``b`` is ``(fan_out,)``.
+    init : str or callable, optional
+        Weight initializer (see :mod:`glassnet.init`). When omitted, the network picks the default
+        of the activation that follows this layer (``he_normal`` before ReLU, ``glorot_uniform``
+        before Sigmoid/Tanh/Softmax or at the output).
+    bias : bool
+        Whether to add ``b`` (initialised to zeros).
+    rng : numpy.random.Generator, optional
+        Initialise the weights now from this generator. Otherwise the network does, from its own.
+    """
+
+    regularized = ("W",)
+
+    def __init__(
+        self,
+        fan_in: int,
+        fan_out: int,
+        *,
+        init: str | Initializer | None = None,
+        bias: bool = True,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        for arg, value in (("fan_in", fan_in), ("fan_out", fan_out)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Dense: {arg} must be a positive integer, got {value!r}")
+        self.fan_in = int(fan_in)
+        self.fan_out = int(fan_out)
+        self.init = init
+        if init is not None:
+            get_initializer(init)  # fail now on an unknown name, not at build time
+        self.bias = bool(bias)
+        if rng is not None:
+            self.reset_parameters(rng)
+
+    @property
+    def initialized(self) -> bool:
+        return "W" in self.params
+
+    def reset_parameters(
+        self, rng: np.random.Generator, *, default_init: str = "glorot_uniform"
+    ) -> None:
+        """Draw ``W`` from the initializer (or ``default_init``) and zero ``b``."""
+        if self.init is None:
+            self.init = default_init  # recorded, so the config says what was used
+        init = get_initializer(self.init)
+        dtype = self.params["W"].dtype if self.initialized else np.float64
+        self.params = {"W": np.asarray(init(self.fan_in, self.fan_out, rng), dtype=dtype)}
+        if self.bias:
+            self.params["b"] = np.zeros(self.fan_out, dtype=dtype)
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """x: (batch, fan_in) -> z: (batch, fan_out)."""
+        if not self.initialized:
+            raise RuntimeError(
+                f"{self.name}: weights are not initialised; put the layer in a Network "
+                "or pass rng= to Dense"
+            )
+        self._x = x
+        z = x @ self.params["W"]
+        if self.bias:
+            z += self.params["b"]
+        return z
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """grad_out: dL/dz (batch, fan_out) -> dL/dx (batch, fan_in)."""
+        # dL/dW = x.T @ dL/dz   (each weight's input times the gradient at its output)
+        np.matmul(self._x.T, grad_out, out=self.grads["W"])
+        if self.bias:
+            # dL/db = sum over the batch of dL/dz
+            np.sum(grad_out, axis=0, out=self.grads["b"])
+        # dL/dx = dL/dz @ W.T
+        return grad_out @ self.params["W"].T
+
+    def output_features(self, in_features: int) -> int:
+        if in_features != self.fan_in:
+            raise ValueError(
+                f"{self.name} expects {self.fan_in} input features but the layer before it "
+                f"gives {in_features}"
+            )
+        return self.fan_out
+
+    def config(self) -> dict:
+        init = self.init if self.init is None or isinstance(self.init, str) else self.init.__name__
+        return {
+            "type": "Dense",
+            "fan_in": self.fan_in,
+            "fan_out": self.fan_out,
+            "init": init,
+            "bias": self.bias,
+        }
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function, stable for any input: never computes exp of a positive number."""
+    e = np.exp(-np.abs(z))  # in (0, 1]: cannot overflow
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+class Sigmoid(Layer):
+    """``h = 1 / (1 + exp(-z))``, elementwise; stable for any ``z``."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._out = sigmoid(x)
+        return self._out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dh/dz = h (1 - h)
+        return grad_out * self._out * (1.0 - self._out)
+
+
+class Tanh(Layer):
+    """``h = tanh(z)``, elementwise."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._out = np.tanh(x)
+        return self._out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dh/dz = 1 - h^2
+        return grad_out * (1.0 - self._out * self._out)
+
+
+class ReLU(Layer):
+    """``h = max(z, 0)``, elementwise."""
+
+    preceding_init = "he_normal"
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._mask = x > 0
+        return np.where(self._mask, x, 0).astype(x.dtype, copy=False)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dh/dz = 1 where z > 0, else 0
+        return np.where(self._mask, grad_out, 0).astype(grad_out.dtype, copy=False)
+
+
+class LeakyReLU(Layer):
+    """``h = z`` where ``z > 0``, else ``slope * z``."""
+
+    preceding_init = "he_normal"
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        if not 0 <= slope < 1:
+            raise ValueError(f"LeakyReLU: slope must be in [0, 1), got {slope!r}")
+        self.slope = float(slope)
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._mask = x > 0
+        return np.where(self._mask, x, self.slope * x).astype(x.dtype, copy=False)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dh/dz = 1 where z > 0, else slope
+        return np.where(self._mask, grad_out, self.slope * grad_out).astype(
+            grad_out.dtype, copy=False
+        )
+
+    def config(self) -> dict:
+        return {"type": "LeakyReLU", "slope": self.slope}
+
+
+class Identity(Layer):
+    """``h = z``: a linear output (regression)."""
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        return x
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dh/dz = 1
+        return grad_out
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``z: (batch, classes)``, shifted by the row maximum for stability."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class Softmax(Layer):
+    """Row-wise ``p = exp(z) / sum(exp(z))``.
+
+    For training a classifier prefer :class:`~glassnet.losses.SoftmaxCrossEntropy` on the logits
+    (the softmax is fused into the loss there); this standalone brick is for outputs that must be
+    probabilities, and its backward pass is the full Jacobian-vector product.
+    """
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._out = softmax(x)
+        return self._out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dL/dz_i = p_i (dL/dp_i - sum_j dL/dp_j p_j)
+        inner = np.sum(grad_out * self._out, axis=1, keepdims=True)
+        return self._out * (grad_out - inner)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each input with probability ``p`` and scale the rest by
+    ``1 / (1 - p)``; at inference, pass inputs through unchanged.
+
+    The mask is drawn from ``self.rng``, which the network sets to its own Generator.
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = rng
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        if not training or self.p == 0:
+            self._mask = None
+            return x
+        if self.rng is None:
+            raise RuntimeError(
+                f"{self.name}: no Generator; put the layer in a Network or pass rng="
+            )
+        keep = 1.0 - self.p
+        self._mask = (self.rng.random(x.shape, dtype=x.dtype) < keep).astype(x.dtype)
+        self._mask /= keep
+        return x * self._mask
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dh/dz = mask / (1 - p) for the kept units, 0 for the dropped ones
+        if self._mask is None:
+            return grad_out
+        return grad_out * self._mask
+
+    def config(self) -> dict:
+        return {"type": "Dropout", "p": self.p}
+
+
+#: Activation bricks by the names the command line and configs use.
+ACTIVATIONS: dict[str, type[Layer]] = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "identity": Identity,
+    "softmax": Softmax,
+}
+
+#: Every brick type, by class name (used to rebuild a network from its config).
+LAYER_TYPES: dict[str, type[Layer]] = {
+    cls.__name__: cls for cls in (Dense, Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax, Dropout)
+}

@@ -1,0 +1,330 @@
+"""Network: a stack of bricks, run forward for predictions and backward for gradients."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from glassnet._errors import unknown_name
+from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
+from glassnet.losses import Loss
+
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class Network:
+    """A sequential stack of bricks, e.g. ``Network([Dense(2, 3), Sigmoid(), Dense(3, 2)])``.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        The bricks, applied in order. Consecutive Dense layers must agree on feature counts.
+    dtype : float32 (default) or float64
+        The dtype of every parameter; inputs are cast to it once on the way in.
+    seed : int, optional
+        Seed of the network's ``numpy.random.Generator`` (weight initialisation, dropout masks).
+    rng : numpy.random.Generator, optional
+        Use this Generator instead of one made from ``seed``.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        *,
+        dtype: type | np.dtype | str = np.float32,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Network needs at least one layer")
+        for position, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"Network: layer {position} is a {type(layer).__name__}, not a glassnet Layer"
+                )
+        if not isinstance(layers[0], Dense):
+            raise ValueError("Network: the first layer must be Dense (it fixes the input features)")
+        self.dtype = _check_dtype(dtype)
+        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self.layers = layers
+        self._name_layers()
+        self._build()
+
+    # ------------------------------------------------------------------ construction
+    def _name_layers(self) -> None:
+        counts: Counter[str] = Counter()
+        for layer in self.layers:
+            kind = type(layer).__name__.lower()
+            counts[kind] += 1
+            layer.name = f"{kind}{counts[kind]}"
+
+    def _build(self) -> None:
+        features = self.in_features
+        for position, layer in enumerate(self.layers):
+            features = layer.output_features(features)
+            if isinstance(layer, Dense) and not layer.initialized:
+                following = self.layers[position + 1] if position + 1 < len(self.layers) else None
+                default = following.preceding_init if following is not None else "glorot_uniform"
+                layer.reset_parameters(self.rng, default_init=default)
+            if isinstance(layer, Dropout) and layer.rng is None:
+                layer.rng = self.rng
+            layer.astype(self.dtype)
+        self._parameters = [
+            (f"{layer.name}.{key}", layer.params[key], layer.grads[key])
+            for layer in self.layers
+            for key in layer.params
+        ]
+
+    # ------------------------------------------------------------------ shape facts
+    @property
+    def in_features(self) -> int:
+        return self.layers[0].fan_in
+
+    @property
+    def out_features(self) -> int:
+        features = self.in_features
+        for layer in self.layers:
+            features = layer.output_features(features)
+        return features
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable scalars."""
+        return sum(param.size for _, param, _ in self._parameters)
+
+    def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """``(name, param, grad)`` triples in a stable order, e.g. ``("dense1.W", W, dW)``.
+
+        The arrays are the live ones: optimizers update ``param`` in place.
+        """
+        return list(self._parameters)
+
+    # ------------------------------------------------------------------ forward and backward
+    def _as_input(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == 1 and self.in_features == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"X must have shape (n_samples, {self.in_features}); got shape {x.shape}"
+            )
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise TypeError(f"X must hold real numbers; got dtype {x.dtype}")
+        return x.astype(self.dtype, copy=False)
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """x: (batch, in_features) -> output: (batch, out_features).
+
+        With ``training=True`` dropout is active and every brick caches what backward needs.
+        """
+        out = self._as_input(x)
+        for layer in self.layers:
+            out = layer.forward(out, training=training)
+        return out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """grad_out: dLoss/doutput (batch, out_features) -> dLoss/dx (batch, in_features).
+
+        Fills every layer's ``grads``; call after ``forward`` on the same batch.
+        """
+        grad = grad_out
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def l2_penalty(self, alpha: float) -> float:
+        """``alpha / 2 * sum(W ** 2)`` over every weight matrix (biases are not penalised)."""
+        if alpha == 0:
+            return 0.0
+        total = sum(
+            float(np.sum(layer.params[key] ** 2))
+            for layer in self.layers
+            for key in layer.regularized
+        )
+        return 0.5 * alpha * total
+
+    def loss_and_gradients(
+        self,
+        loss: Loss,
+        x: np.ndarray,
+        target: np.ndarray,
+        *,
+        l2: float = 0.0,
+        training: bool = True,
+    ) -> tuple[np.ndarray, float, float]:
+        """One forward and backward pass: fill every ``grads`` and return the loss.
+
+        Returns ``(outputs, data_loss, l2_term)``; the objective being minimised is
+        ``data_loss + l2_term``. With ``l2 > 0`` each weight gradient also gets ``l2 * W`` (the
+        derivative of the penalty).
+        """
+        pred = self.forward(x, training=training)
+        data_loss = loss.value(pred, target)
+        self.backward(loss.grad(pred, target))
+        if l2:
+            for layer in self.layers:
+                for key in layer.regularized:
+                    # d/dW (alpha/2 * sum W^2) = alpha * W
+                    layer.grads[key] += l2 * layer.params[key]
+        return pred, data_loss, self.l2_penalty(l2)
+
+    # ------------------------------------------------------------------ predictions
+    def predict(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
+        """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches."""
+        x = self._as_input(x)
+        if batch_size is None or len(x) <= batch_size:
+            return self.forward(x, training=False)
+        return np.concatenate(
+            [
+                self.forward(x[i : i + batch_size], training=False)
+                for i in range(0, len(x), batch_size)
+            ]
+        )
+
+    def output_to_proba(self, out: np.ndarray) -> np.ndarray:
+        """Turn network outputs into class probabilities whose rows sum to 1.
+
+        - last brick Softmax: the outputs already are probabilities;
+        - last brick Sigmoid: one output ``p`` gives ``[1 - p, p]``; several are scaled to sum 1;
+        - otherwise the outputs are logits: softmax, or ``[1 - sigmoid, sigmoid]`` for one output.
+        """
+        last = self.layers[-1]
+        if isinstance(last, Softmax):
+            return out
+        if out.shape[1] == 1:
+            p = out if isinstance(last, Sigmoid) else sigmoid(out)
+            return np.hstack([1.0 - p, p])
+        if isinstance(last, Sigmoid):
+            return out / np.maximum(out.sum(axis=1, keepdims=True), np.finfo(out.dtype).tiny)
+        return softmax(out)
+
+    def predict_proba(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
+        """Class probabilities (n_samples, classes); rows sum to 1; two columns for one output."""
+        return self.output_to_proba(self.predict(x, batch_size=batch_size))
+
+    def predict_classes(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
+        """Most probable class index for each row: (n_samples,) int."""
+        return np.argmax(self.predict_proba(x, batch_size=batch_size), axis=1)
+
+    # ------------------------------------------------------------------ weights and copies
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter, by name."""
+        return {name: param.copy() for name, param, _ in self._parameters}
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
+        """Copy ``weights`` (as from ``get_weights``) into the live parameters, in place."""
+        for name, param, _ in self._parameters:
+            if name not in weights:
+                raise ValueError(f"set_weights: no array for parameter {name!r}")
+            value = np.asarray(weights[name])
+            if value.shape != param.shape:
+                raise ValueError(
+                    f"set_weights: {name} must have shape {param.shape}, got {value.shape}"
+                )
+            param[...] = value
+
+    def copy(self) -> Network:
+        """An independent deep copy (parameters, Generator state and all)."""
+        return copy.deepcopy(self)
+
+    def astype(self, dtype: type | np.dtype | str) -> Network:
+        """A copy of this network with every parameter cast to ``dtype``."""
+        clone = self.copy()
+        clone.dtype = _check_dtype(dtype)
+        clone._build()
+        return clone
+
+    # ------------------------------------------------------------------ description
+    def summary(self) -> str:
+        """A table of the layers, their output shapes and parameter counts."""
+        rows = [("layer", "type", "output shape", "params")]
+        features = self.in_features
+        rows.append(("input", "", f"(batch, {features})", "0"))
+        for layer in self.layers:
+            features = layer.output_features(features)
+            config = {k: v for k, v in layer.config().items() if k != "type"}
+            kind = type(layer).__name__
+            if config:
+                kind += "(" + ", ".join(f"{k}={v}" for k, v in config.items()) + ")"
+            count = sum(p.size for p in layer.params.values())
+            rows.append((layer.name, kind, f"(batch, {features})", f"{count:,}"))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
+        rule = "-" * len(max(lines, key=len))
+        total = f"total: {self.n_params:,} trainable parameters, dtype {self.dtype.name}"
+        return "\n".join([lines[0], rule, *lines[1:], rule, total])
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Network([{inner}], dtype={self.dtype.name})"
+
+
+def _check_dtype(dtype) -> np.dtype:
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}") from None
+    if resolved not in _DTYPES:
+        raise TypeError(f"dtype must be float32 or float64; got {resolved.name}")
+    return resolved
+
+
+def mlp(
+    sizes: Sequence[int],
+    *,
+    activation: str | Iterable[str] = "relu",
+    output: str | None = None,
+    init: str | None = None,
+    dropout: float = 0.0,
+    dtype: type | np.dtype | str = np.float32,
+    seed: int | None = None,
+) -> Network:
+    """Build a multilayer perceptron from layer sizes.
+
+    ``mlp([784, 200, 200, 10])`` is Dense(784, 200), ReLU, Dense(200, 200), ReLU, Dense(200, 10).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Input features, each hidden layer's width, output features.
+    activation : str or sequence of str
+        Hidden activation (``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``identity``), one
+        for all hidden layers or one per hidden layer.
+    output : str, optional
+        Activation after the last Dense (``sigmoid``, ``softmax``, ...); none by default, so the
+        outputs are logits for the fused cross-entropy losses, or values for regression.
+    init : str, optional
+        Initializer for every Dense; default: each activation's own (see :mod:`glassnet.init`).
+    dropout : float
+        Dropout probability after every hidden activation (0 turns it off).
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"mlp: sizes needs at least input and output sizes; got {sizes}")
+    n_hidden = len(sizes) - 2
+    activations = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if len(activations) != n_hidden:
+        raise ValueError(f"mlp: {len(activations)} activations given for {n_hidden} hidden layers")
+    layers: list[Layer] = []
+    for position, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(Dense(fan_in, fan_out, init=init))
+        name = activations[position] if position < n_hidden else output
+        if name is not None:
+            layers.append(_activation(name, hidden=position < n_hidden))
+        if position < n_hidden and dropout:
+            layers.append(Dropout(dropout))
+    return Network(layers, dtype=dtype, seed=seed)
+
+
+def _activation(name: str, *, hidden: bool) -> Layer:
+    choices = {k: v for k, v in ACTIVATIONS.items() if not (hidden and k == "softmax")}
+    if name not in choices:
+        raise unknown_name("activation", name, choices)
+    return choices[name]()

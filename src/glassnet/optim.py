@@ -1,0 +1,152 @@
+"""Optimizers: move every parameter against its gradient, in place.
+
+An optimizer keeps its own state per parameter name (momentum buffers, Adam moments) and is
+stepped with the network's ``(name, param, grad)`` triples::
+
+    optimizer.step(network.parameters())
+
+The update rules are the ones PyTorch documents for ``torch.optim.SGD`` and ``torch.optim.Adam``
+(without their weight decay: glassnet's L2 switch lives in the gradient), so the same gradients
+give the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from glassnet._errors import unknown_name
+
+Parameters = Iterable[tuple[str, np.ndarray, np.ndarray]]
+
+
+def _check_learning_rate(learning_rate: float) -> float:
+    if isinstance(learning_rate, bool) or not np.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+    return float(learning_rate)
+
+
+class Optimizer:
+    """Base class: ``learning_rate`` is a plain attribute that schedules may change per epoch."""
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = _check_learning_rate(learning_rate)
+        self.state: dict[str, dict[str, np.ndarray | int]] = {}
+
+    def step(self, parameters: Parameters) -> None:
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        return {"type": type(self).__name__, "learning_rate": self.learning_rate}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "type")
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    With ``momentum = mu``, for each parameter ``p`` with gradient ``g``::
+
+        b <- g                 on the first step
+        b <- mu * b + g        after that
+        p <- p - lr * b                    (classical momentum)
+        p <- p - lr * (g + mu * b)         (Nesterov)
+
+    Without momentum: ``p <- p - lr * g``.
+    """
+
+    def __init__(
+        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+    ) -> None:
+        super().__init__(learning_rate)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: nesterov=True needs momentum > 0")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def step(self, parameters: Parameters) -> None:
+        lr, mu = self.learning_rate, self.momentum
+        for name, param, grad in parameters:
+            if mu == 0:
+                param -= lr * grad
+                continue
+            state = self.state.get(name)
+            if state is None:
+                buffer = grad.copy()
+                self.state[name] = {"momentum_buffer": buffer}
+            else:
+                buffer = state["momentum_buffer"]
+                buffer *= mu
+                buffer += grad
+            if self.nesterov:
+                param -= lr * (grad + mu * buffer)
+            else:
+                param -= lr * buffer
+
+    def config(self) -> dict:
+        return {**super().config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015). For each parameter, at step ``t = 1, 2, ...``::
+
+    m <- beta1 * m + (1 - beta1) * g
+    v <- beta2 * v + (1 - beta2) * g^2
+    m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
+    p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        beta1, beta2 = betas
+        for label, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"Adam: {label} must be in [0, 1), got {beta!r}")
+        if not eps > 0:
+            raise ValueError(f"Adam: eps must be > 0, got {eps!r}")
+        self.betas = (float(beta1), float(beta2))
+        self.eps = float(eps)
+
+    def step(self, parameters: Parameters) -> None:
+        beta1, beta2 = self.betas
+        for name, param, grad in parameters:
+            state = self.state.get(name)
+            if state is None:
+                state = {"step": 0, "m": np.zeros_like(param), "v": np.zeros_like(param)}
+                self.state[name] = state
+            state["step"] += 1
+            t = state["step"]
+            m, v = state["m"], state["v"]
+            m *= beta1
+            m += (1.0 - beta1) * grad
+            v *= beta2
+            v += (1.0 - beta2) * grad * grad
+            bias_correction1 = 1.0 - beta1**t
+            bias_correction2 = 1.0 - beta2**t
+            denominator = np.sqrt(v) / np.sqrt(bias_correction2) + self.eps
+            param -= (self.learning_rate / bias_correction1) * (m / denominator)
+
+    def config(self) -> dict:
+        return {**super().config(), "betas": list(self.betas), "eps": self.eps}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+
+
+def get_optimizer(name: str, learning_rate: float, **options) -> Optimizer:
+    """Build an optimizer by name: ``sgd``, ``momentum`` (SGD with momentum 0.9) or ``adam``."""
+    if name == "momentum":
+        return SGD(learning_rate, momentum=options.pop("momentum", 0.9), **options)
+    if name not in OPTIMIZERS:
+        raise unknown_name("optimizer", name, [*OPTIMIZERS, "momentum"])
+    return OPTIMIZERS[name](learning_rate, **options)
