@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+
+from glassnet import Dense, Dropout, Network, ReLU, Sigmoid, Softmax, Tanh, mlp
+
+
+def test_layers_are_named_and_parameters_ordered():
+    net = Network([Dense(2, 3), Sigmoid(), Dense(3, 2), Sigmoid()], seed=0)
+    assert [layer.name for layer in net.layers] == ["dense1", "sigmoid1", "dense2", "sigmoid2"]
+    names = [name for name, _, _ in net.parameters()]
+    assert names == ["dense1.W", "dense1.b", "dense2.W", "dense2.b"]
+    assert net.n_params == 2 * 3 + 3 + 3 * 2 + 2
+
+
+def test_default_init_follows_the_activation():
+    net = Network([Dense(4, 8), ReLU(), Dense(8, 8), Tanh(), Dense(8, 2)], seed=0)
+    assert [layer.init for layer in net.layers if isinstance(layer, Dense)] == [
+        "he_normal",
+        "glorot_uniform",
+        "glorot_uniform",
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_applies_to_parameters_and_outputs(dtype):
+    net = mlp([3, 5, 2], dtype=dtype, seed=0)
+    assert all(p.dtype == dtype and g.dtype == dtype for _, p, g in net.parameters())
+    assert net.predict(np.ones((4, 3), dtype=np.float64)).dtype == dtype
+    with pytest.raises(TypeError, match="float32 or float64"):
+        mlp([3, 2], dtype=np.int32)
+
+
+def test_same_seed_same_weights_different_seed_different():
+    a, b, c = (mlp([4, 6, 3], seed=s).get_weights() for s in (1, 1, 2))
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["dense1.W"], c["dense1.W"])
+
+
+def test_predict_proba_rows_sum_to_one(rng):
+    X = rng.normal(size=(50, 4)) * 100
+    for output in (None, "softmax", "sigmoid"):
+        net = mlp([4, 8, 3], output=output, seed=0)
+        proba = net.predict_proba(X)
+        assert proba.shape == (50, 3)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+        assert np.all(proba >= 0)
+        np.testing.assert_array_equal(net.predict_classes(X), proba.argmax(axis=1))
+    binary = mlp([4, 8, 1], seed=0)
+    proba = binary.predict_proba(X)
+    assert proba.shape == (50, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_predict_in_batches_equals_one_pass(rng):
+    net = mlp([4, 16, 3], seed=0, dtype=np.float64)
+    X = rng.normal(size=(1000, 4))
+    np.testing.assert_allclose(net.predict(X, batch_size=64), net.predict(X, batch_size=None))
+
+
+def test_summary_lists_layers_shapes_and_counts():
+    net = mlp([784, 200, 200, 10], seed=0)
+    text = net.summary()
+    assert "dense1" in text and "relu2" in text and "(batch, 200)" in text
+    assert "157,000" in text  # 784 * 200 + 200
+    assert f"total: {net.n_params:,} trainable parameters, dtype float32" in text
+    assert net.n_params == 784 * 200 + 200 + 200 * 200 + 200 + 200 * 10 + 10
+
+
+def test_mlp_per_layer_activations_and_dropout():
+    net = mlp([2, 4, 4, 1], activation=["tanh", "leaky_relu"], dropout=0.2, output="sigmoid")
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == [
+        "Dense", "Tanh", "Dropout", "Dense", "LeakyReLU", "Dropout", "Dense", "Sigmoid",
+    ]  # fmt: skip
+    assert net.layers[2].rng is net.rng
+    with pytest.raises(ValueError, match="2 activations given for 1 hidden layers"):
+        mlp([2, 4, 1], activation=["tanh", "relu"])
+    with pytest.raises(ValueError, match="unknown activation 'rleu'.*did you mean 'relu'"):
+        mlp([2, 4, 1], activation="rleu")
+
+
+def test_wrong_input_shape_is_named():
+    net = mlp([3, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 3\); got shape \(5, 4\)"):
+        net.predict(np.ones((5, 4)))
+    with pytest.raises(ValueError, match="dense2 expects 5 input features"):
+        Network([Dense(3, 4), ReLU(), Dense(5, 2)])
+    with pytest.raises(TypeError, match="not a glassnet Layer"):
+        Network([Dense(3, 4), "relu"])
+
+
+def test_backward_returns_input_gradient(rng):
+    net = Network([Dense(3, 4), Softmax()], seed=0, dtype=np.float64)
+    x = rng.normal(size=(2, 3))
+    net.forward(x, training=True)
+    assert net.backward(np.ones((2, 4))).shape == (2, 3)
+
+
+def test_copy_and_set_weights_are_independent():
+    net = mlp([2, 3, 1], seed=0)
+    clone = net.copy()
+    clone.parameters()[0][1][...] = 0
+    assert not np.all(net.parameters()[0][1] == 0)
+    net.set_weights(clone.get_weights())
+    assert np.all(net.parameters()[0][1] == 0)
+    with pytest.raises(ValueError, match="dense1.W must have shape"):
+        net.set_weights({**clone.get_weights(), "dense1.W": np.zeros((3, 3))})
+
+
+def test_dropout_is_only_active_in_training():
+    net = Network([Dense(3, 50), Dropout(0.5), Dense(50, 2)], seed=0)
+    x = np.ones((4, 3))
+    np.testing.assert_array_equal(net.forward(x), net.forward(x))
+    assert not np.array_equal(net.forward(x, training=True), net.forward(x, training=True))

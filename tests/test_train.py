@@ -1,0 +1,112 @@
+import numpy as np
+import pytest
+
+from glassnet import SGD, Adam, Callback, fit, mlp
+from glassnet.datasets import one_hot, xor, xor_table
+
+
+def xor_tutorial_network(hidden=3, seed=0):
+    return mlp(
+        [2, hidden, 2], activation="sigmoid", output="sigmoid", init="fan_in_uniform", seed=seed
+    )
+
+
+def test_xor_truth_table_reaches_100_percent():
+    X, labels = xor_table()
+    net = xor_tutorial_network(hidden=3, seed=0)
+    history = fit(
+        net, X, one_hot(labels), loss="mse", optimizer=SGD(1.0), epochs=3000,
+        batch_size=None, l2=1e-4, metrics=["accuracy"], progress=False, seed=0,
+    )  # fmt: skip
+    assert np.array_equal(net.predict_classes(X), labels)
+    assert history["accuracy"][-1] == 1.0
+    assert history.loss[-1] < 0.25 * history.loss[0]
+
+
+def test_xor_gaussian_points_reach_97_percent():
+    X, labels = xor(300, seed=0)
+    net = xor_tutorial_network(hidden=50, seed=0)
+    fit(
+        net, X, one_hot(labels), loss="mse", optimizer=SGD(0.5, momentum=0.9), epochs=500,
+        batch_size=32, l2=1e-4, metrics=["accuracy"], progress=False, seed=0,
+    )  # fmt: skip
+    assert np.mean(net.predict_classes(X) == labels) >= 0.97
+    X_new, labels_new = xor(1000, seed=1)
+    assert np.mean(net.predict_classes(X_new) == labels_new) >= 0.93
+
+
+@pytest.mark.parametrize("batch_size", [1, 16, None])
+def test_determinism_bit_for_bit(batch_size):
+    X, labels = xor(64, seed=3)
+
+    def run():
+        net = mlp([2, 8, 8, 2], dropout=0.2, seed=5)
+        history = fit(
+            net, X, labels, loss="cross_entropy", optimizer=Adam(0.01), epochs=5,
+            batch_size=batch_size, shuffle=True, progress=False, seed=11,
+        )  # fmt: skip
+        return net.get_weights(), history.loss
+
+    (w1, loss1), (w2, loss2) = run(), run()
+    assert loss1 == loss2
+    assert all(np.array_equal(w1[k], w2[k]) for k in w1)
+
+
+class CountBatches(Callback):
+    def __init__(self):
+        self.batches = 0
+
+    def on_batch_end(self, state, batch_loss):
+        self.batches += 1
+
+
+def test_batch_sizes_cover_per_sample_mini_batch_and_full_batch():
+    X, labels = xor(40, seed=0)
+    for batch_size, steps in [(1, 40), (16, 3), (None, 1), (1000, 1)]:
+        net = mlp([2, 4, 2], seed=0)
+        counter = CountBatches()
+        fit(net, X, labels, loss="cross_entropy", epochs=2, batch_size=batch_size,
+            callbacks=[counter], progress=False)  # fmt: skip
+        assert counter.batches == 2 * steps
+
+
+def test_history_is_the_per_epoch_loss():
+    X, labels = xor(50, seed=0)
+    net = mlp([2, 8, 2], seed=0)
+    history = fit(net, X, labels, loss="cross_entropy", epochs=4, progress=False)
+    assert history.epochs == 4 and len(history.loss) == 4
+    assert len(history.epoch_times) == 4 and all(t >= 0 for t in history.epoch_times)
+    assert set(history.records) == {"loss", "accuracy", "time"}
+
+
+def test_l2_is_in_the_reported_loss():
+    X, labels = xor(50, seed=0)
+    plain = fit(mlp([2, 8, 2], seed=0), X, labels, loss="cross_entropy", epochs=1,
+                optimizer=SGD(1e-9), shuffle=False, progress=False)  # fmt: skip
+    net = mlp([2, 8, 2], seed=0)
+    penalty = net.l2_penalty(0.5)
+    ridge = fit(net, X, labels, loss="cross_entropy", epochs=1, l2=0.5,
+                optimizer=SGD(1e-9), shuffle=False, progress=False)  # fmt: skip
+    assert penalty > 0
+    assert ridge.loss[0] == pytest.approx(plain.loss[0] + penalty, rel=1e-5)
+
+
+def test_fit_validates_at_the_door():
+    X, labels = xor(20, seed=0)
+    net = mlp([2, 4, 2], seed=0)
+    with pytest.raises(ValueError, match="X has 3 features per row but the network expects 2"):
+        fit(net, np.ones((20, 3)), labels, loss="mse", progress=False)
+    with pytest.raises(ValueError, match="X has 20 samples but y has 19"):
+        fit(net, X, labels[:-1], loss="cross_entropy", progress=False)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 1\].*from 0 to 2"):
+        fit(net, X, labels * 2, loss="cross_entropy", progress=False)
+    bad = X.copy()
+    bad[4, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN or Inf.*row 4, column 1"):
+        fit(net, bad, labels, loss="cross_entropy", progress=False)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        fit(net, X, labels, loss="cross_entropy", batch_size=0, progress=False)
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0"):
+        SGD(-0.1)
+    with pytest.raises(ValueError, match="did you mean 'cross_entropy'"):
+        fit(net, X, labels, loss="crossentropy", progress=False)
