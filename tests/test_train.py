@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
-from glassnet import SGD, Adam, Callback, fit, mlp
-from glassnet.datasets import one_hot, xor, xor_table
+from glassnet import SGD, Adam, Callback, EarlyStopping, fit, mlp
+from glassnet.datasets import one_hot, sine, xor, xor_table
+from glassnet.schedules import step
+from glassnet.train import split_validation
 
 
 def xor_tutorial_network(hidden=3, seed=0):
@@ -110,3 +112,106 @@ def test_fit_validates_at_the_door():
         SGD(-0.1)
     with pytest.raises(ValueError, match="did you mean 'cross_entropy'"):
         fit(net, X, labels, loss="crossentropy", progress=False)
+
+
+def test_validation_fraction_never_overlaps_training_rows():
+    rng = np.random.default_rng(0)
+    for n, fraction in [(10, 0.2), (101, 0.33), (1000, 0.1)]:
+        train_rows, val_rows = split_validation(n, fraction, rng)
+        assert len(np.intersect1d(train_rows, val_rows)) == 0
+        assert len(train_rows) + len(val_rows) == n
+        assert len(val_rows) == round(n * fraction)
+    a = split_validation(50, 0.2, np.random.default_rng(3))
+    b = split_validation(50, 0.2, np.random.default_rng(3))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    with pytest.raises(ValueError, match="validation_fraction"):
+        split_validation(3, 0.1, rng)
+
+
+def test_fit_holds_the_validation_rows_apart():
+    # Rows carry their own index as a feature; a callback records every training row seen.
+    n = 60
+    X = np.column_stack([np.arange(n), np.zeros(n)]).astype(float)
+    labels = np.arange(n) % 2
+
+    seen_rows = set()
+    net = mlp([2, 3, 2], seed=0)
+    forward = net.forward
+
+    def recording_forward(x, *, training=False):
+        if training:
+            seen_rows.update(int(v) for v in np.asarray(x)[:, 0])
+        return forward(x, training=training)
+
+    net.forward = recording_forward
+    history = fit(net, X, labels, loss="cross_entropy", epochs=3, batch_size=7,
+                  validation_fraction=0.25, seed=4, progress=False)  # fmt: skip
+    assert len(seen_rows) == 45
+    _, val_rows = split_validation(n, 0.25, np.random.default_rng(4))
+    assert seen_rows.isdisjoint(int(r) for r in val_rows)
+    assert "val_loss" in history and "val_accuracy" in history
+
+
+def test_early_stopping_restores_the_best_epoch_exactly():
+    X, labels = xor(200, seed=0)
+    X_val, labels_val = xor(100, seed=1)
+
+    class Snapshots(Callback):
+        def __init__(self):
+            self.weights = []
+
+        def on_epoch_end(self, state, logs):
+            self.weights.append(state.network.get_weights())
+
+    snapshots = Snapshots()
+    net = mlp([2, 32, 2], seed=0)
+    # A learning rate far too high makes the validation loss bounce: early stopping must fire.
+    stopper = EarlyStopping("val_loss", patience=3)
+    history = fit(net, X, labels, loss="cross_entropy", optimizer=SGD(5.0), epochs=100,
+                  batch_size=16, validation_data=(X_val, labels_val),
+                  callbacks=[snapshots, stopper], seed=0, progress=False)  # fmt: skip
+    best = int(np.argmin(history.val_loss))
+    assert history.epochs < 100
+    assert history.best_epoch == best
+    assert history.epochs == best + 1 + 3
+    restored = net.get_weights()
+    assert all(np.array_equal(restored[k], snapshots.weights[best][k]) for k in restored)
+    assert not all(np.array_equal(restored[k], snapshots.weights[-1][k]) for k in restored)
+
+
+def test_early_stopping_needs_the_monitored_value():
+    X, labels = xor(20, seed=0)
+    with pytest.raises(ValueError, match="monitors 'val_loss'.*give fit validation data"):
+        fit(mlp([2, 4, 2], seed=0), X, labels, loss="cross_entropy", epochs=2,
+            callbacks=[EarlyStopping()], progress=False)  # fmt: skip
+
+
+def test_schedule_sets_the_learning_rate_each_epoch():
+    X, labels = xor(20, seed=0)
+    seen = []
+
+    class Rates(Callback):
+        def on_epoch_begin(self, state):
+            seen.append(state.optimizer.learning_rate)
+
+    fit(mlp([2, 4, 2], seed=0), X, labels, loss="cross_entropy", epochs=4, callbacks=[Rates()],
+        schedule=step(0.1, 2, 0.5), progress=False)  # fmt: skip
+    assert seen == [0.1, 0.1, 0.05, 0.05]
+
+
+def test_regression_metrics():
+    X, y = sine(200, seed=0)
+    history = fit(mlp([1, 16, 1], seed=0), X, y, loss="mse", epochs=3, validation_fraction=0.2,
+                  progress=False)  # fmt: skip
+    assert {"loss", "mse", "mae", "r2", "val_loss", "val_mse", "val_mae", "val_r2"} <= set(
+        history.records
+    )
+    # the epoch's MSE over every batch output is the batch-size-weighted mean of batch losses
+    assert history["mse"][-1] == pytest.approx(history.loss[-1], rel=1e-5)
+
+
+def test_progress_bar_prints_epoch_lines(capsys):
+    X, labels = xor(40, seed=0)
+    fit(mlp([2, 4, 2], seed=0), X, labels, loss="cross_entropy", epochs=3, batch_size=4)
+    err = capsys.readouterr().err
+    assert "epoch 1/3" in err and "epoch 3/3" in err and "accuracy" in err

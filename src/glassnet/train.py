@@ -233,6 +233,8 @@ def fit(
             total_loss = 0.0
             for start in range(0, n_samples, batch):
                 rows = order[start : start + batch]
+                for callback in callbacks:
+                    callback.on_batch_begin(state)
                 batch_outputs, data_loss, l2_term = train_step(
                     network, loss, optimizer, X[rows], y[rows], l2=l2
                 )
