@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from glassnet.callbacks import Callback, EarlyStopping
 from glassnet.gradcheck import gradcheck
+from glassnet.io import load, save
 from glassnet.layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from glassnet.losses import MAE, MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from glassnet.network import Network, mlp
@@ -47,6 +48,8 @@ __all__ = [
     "evaluate",
     "fit",
     "gradcheck",
+    "load",
     "mlp",
+    "save",
     "train_step",
 ]

@@ -51,6 +51,8 @@ class Network:
         self.dtype = _check_dtype(dtype)
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.layers = layers
+        #: Plain JSON-able facts saved with the model (data set, class names, ...).
+        self.metadata: dict = {}
         self._name_layers()
         self._build()
 

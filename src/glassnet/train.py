@@ -14,6 +14,7 @@ from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
 from glassnet.network import Network
 from glassnet.optim import SGD, Optimizer
+from glassnet.split import split_rows
 
 
 class History:
@@ -100,16 +101,7 @@ def split_validation(
     n_samples: int, fraction: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Disjoint ``(train_rows, validation_rows)``: a random ``fraction`` of rows held apart."""
-    if not 0 < fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
-    n_val = int(round(n_samples * fraction))
-    if n_val < 1 or n_val >= n_samples:
-        raise ValueError(
-            f"validation_fraction={fraction} of {n_samples} samples leaves "
-            f"{n_val} for validation and {n_samples - n_val} for training; both need at least 1"
-        )
-    order = rng.permutation(n_samples)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
+    return split_rows(n_samples, fraction, rng, name="validation_fraction")
 
 
 def evaluate(

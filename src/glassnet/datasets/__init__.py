@@ -1,9 +1,107 @@
-"""Data sets: small synthetic ones made on the spot (no download).
+"""Data sets: synthetic ones made on the spot, bundled digits, MNIST-style images, CSV tables.
 
-Each generator returns ``(X, y)``: ``X`` float64 ``(n_samples, n_features)``, ``y`` integer labels
-``(n_samples,)`` for classification or float values ``(n_samples, 1)`` for regression.
+``load(name)`` returns a :class:`Dataset` with its test split held apart::
+
+    from glassnet.datasets import load
+    data = load("mnist", data_dir="path/to/mnist")   # X_train (60000, 784) float32 in 0..1
+    data = load("spirals", n_samples=600, noise=0.2)  # 20% of the points held out for testing
+    data = load("table.csv", target="price")
+
+The generators (``xor``, ``spirals``, ``moons``, ``circles``, ``sine``) return plain ``(X, y)``
+arrays: ``X`` float64 ``(n_samples, n_features)``, ``y`` integer labels ``(n_samples,)`` or float
+values ``(n_samples, 1)``.
 """
 
-from glassnet.datasets.synthetic import circles, moons, one_hot, sine, spirals, xor, xor_table
+from __future__ import annotations
 
-__all__ = ["circles", "moons", "one_hot", "sine", "spirals", "xor", "xor_table"]
+from pathlib import Path
+
+from glassnet._errors import unknown_name
+from glassnet.datasets.base import Dataset, hold_out_test
+from glassnet.datasets.digits import load_digits
+from glassnet.datasets.files import ENVIRONMENT_VARIABLE, cache_dir
+from glassnet.datasets.idx import DataFileError, read_idx, write_idx
+from glassnet.datasets.mnist import load_mnist
+from glassnet.datasets.synthetic import circles, moons, one_hot, sine, spirals, xor, xor_table
+from glassnet.datasets.table import load_csv
+
+_GENERATORS = {"xor": xor, "spirals": spirals, "moons": moons, "circles": circles, "sine": sine}
+_DEFAULT_SIZES = {"xor": 300, "spirals": 900, "moons": 500, "circles": 500, "sine": 512}
+
+#: Every name ``load`` accepts (besides a path to a ``.csv`` file).
+DATASETS = (*_GENERATORS, "digits", "mnist", "fashion-mnist")
+
+
+def load(
+    name: str,
+    *,
+    data_dir: str | Path | None = None,
+    n_samples: int | None = None,
+    noise: float | None = None,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    target: str | None = None,
+    task: str = "auto",
+    download: bool = True,
+    progress: bool = True,
+) -> Dataset:
+    """Load a data set by name, or a CSV table by its path.
+
+    Parameters
+    ----------
+    name : one of :data:`DATASETS`, or a path ending in ``.csv``
+    data_dir : where MNIST-style files are looked for first (else ``GLASSNET_DATA_DIR``)
+    n_samples, noise : size and noise of a synthetic set (defaults per set)
+    test_fraction : rows held out for testing (synthetic sets, digits and tables; MNIST keeps
+        its official 10,000-image test set)
+    seed : seed of the synthetic points and of the test split
+    target, task : the target column and the task of a CSV table (see :func:`load_csv`)
+    """
+    if name.lower().endswith(".csv"):
+        return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed)
+    if name in _GENERATORS:
+        options = {"seed": seed}
+        if noise is not None:
+            if name == "xor":
+                raise ValueError("the xor data set has no noise option")
+            options["noise"] = noise
+        X, y = _GENERATORS[name](n_samples or _DEFAULT_SIZES[name], **options)
+        regression = name == "sine"
+        return hold_out_test(
+            name,
+            X,
+            y,
+            test_fraction=test_fraction,
+            seed=seed + 1,
+            task="regression" if regression else "classification",
+            class_names=None if regression else [str(k) for k in range(int(y.max()) + 1)],
+            input_shape=(X.shape[1],),
+            description=f"synthetic {name} data, {len(X)} points",
+        )
+    if name == "digits":
+        return load_digits(test_fraction=test_fraction, seed=seed)
+    if name in ("mnist", "fashion-mnist"):
+        return load_mnist(name, data_dir=data_dir, download=download, progress=progress)
+    raise unknown_name("data set", name, DATASETS)
+
+
+__all__ = [
+    "DATASETS",
+    "ENVIRONMENT_VARIABLE",
+    "DataFileError",
+    "Dataset",
+    "cache_dir",
+    "circles",
+    "load",
+    "load_csv",
+    "load_digits",
+    "load_mnist",
+    "moons",
+    "one_hot",
+    "read_idx",
+    "sine",
+    "spirals",
+    "write_idx",
+    "xor",
+    "xor_table",
+]

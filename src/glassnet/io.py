@@ -1,0 +1,174 @@
+"""Saving and loading networks: one ``.npz`` file, an architecture in JSON beside the arrays.
+
+The file holds ``__glassnet__``, a JSON header (format name and version, dtype, every layer's
+config, free-form metadata), and one array per parameter under its name (``dense1.W``, ...).
+It is read with ``allow_pickle=False`` (no code is ever run from a file) and checked before use:
+a file that is not a glassnet model, of a newer format version, truncated, or whose arrays
+disagree with its architecture is refused with :class:`ModelFileError`. Writing is atomic: a
+temporary file beside the target, then a rename, so a crash never leaves half a model behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from glassnet._errors import GlassnetError
+from glassnet.init import INITIALIZERS
+from glassnet.layers import LAYER_TYPES, Layer
+from glassnet.network import Network
+
+FORMAT = "glassnet-model"
+FORMAT_VERSION = 1
+HEADER_KEY = "__glassnet__"
+
+
+class ModelFileError(GlassnetError, ValueError):
+    """A model file is not a glassnet model, is damaged, or disagrees with itself."""
+
+
+def save(network: Network, path: str | Path, *, metadata: dict | None = None) -> Path:
+    """Write ``network`` (and JSON-able ``metadata``) to ``path`` atomically; return the path.
+
+    ``metadata`` defaults to ``network.metadata``. Refuses to write parameters holding NaN or
+    Inf, so a diverged run never overwrites a good model.
+    """
+    path = Path(path)
+    metadata = dict(network.metadata if metadata is None else metadata)
+    for name, param, _ in network.parameters():
+        if not np.all(np.isfinite(param)):
+            raise ValueError(f"refusing to save {path}: parameter {name} contains NaN or Inf")
+    header = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "dtype": network.dtype.name,
+        "layers": [layer.config() for layer in network.layers],
+        "metadata": metadata,
+    }
+    try:
+        header_text = json.dumps(header)
+    except TypeError as error:
+        raise TypeError(f"metadata must be JSON-serialisable: {error}") from None
+    arrays = {name: param for name, param, _ in network.parameters()}
+    arrays[HEADER_KEY] = np.array(header_text)
+    write_atomically(path, lambda handle: np.savez(handle, **arrays))
+    return path
+
+
+def write_atomically(path: Path, write) -> None:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: directory {directory} does not exist")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def load(path: str | Path) -> Network:
+    """Read a network saved by :func:`save`; its metadata is in ``network.metadata``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {path} does not exist")
+    try:
+        with open(path, "rb") as handle:
+            archive = np.load(handle, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{path} is not a glassnet model file (a bare .npy array)")
+            with archive:
+                if HEADER_KEY not in archive.files:
+                    raise ModelFileError(
+                        f"{path} is not a glassnet model file (no glassnet header)"
+                    )
+                arrays = {key: archive[key] for key in archive.files}
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+        raise ModelFileError(
+            f"{path} is not a readable glassnet model file (corrupt, truncated or another "
+            f"format: {error})"
+        ) from None
+    header = _read_header(path, arrays.pop(HEADER_KEY))
+    network = _build(path, header)
+    _fill(path, network, arrays)
+    network.metadata = header.get("metadata") or {}
+    return network
+
+
+def _read_header(path: Path, raw: np.ndarray) -> dict:
+    try:
+        header = json.loads(str(raw))
+    except (json.JSONDecodeError, TypeError):
+        raise ModelFileError(f"{path}: the glassnet header is not valid JSON") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not a glassnet model file (unknown header format)")
+    version = header.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{path}: invalid format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} was written by a newer glassnet (model format version {version}; this "
+            f"glassnet reads up to version {FORMAT_VERSION}): upgrade glassnet to load it"
+        )
+    return header
+
+
+def _build(path: Path, header: dict) -> Network:
+    configs = header.get("layers")
+    if not isinstance(configs, list) or not configs:
+        raise ModelFileError(f"{path}: the header lists no layers")
+    layers: list[Layer] = []
+    for position, config in enumerate(configs):
+        if not isinstance(config, dict) or config.get("type") not in LAYER_TYPES:
+            kind = config.get("type") if isinstance(config, dict) else config
+            raise ModelFileError(f"{path}: layer {position} has unknown type {kind!r}")
+        options = {key: value for key, value in config.items() if key != "type"}
+        if options.get("init") is not None and options["init"] not in INITIALIZERS:
+            options["init"] = None  # a custom initializer: irrelevant, the weights are loaded
+        try:
+            layers.append(LAYER_TYPES[config["type"]](**options))
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"{path}: layer {position} ({config['type']}): {error}") from None
+    try:
+        return Network(layers, dtype=header.get("dtype", "float32"))
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{path}: the architecture is inconsistent: {error}") from None
+
+
+def _fill(path: Path, network: Network, arrays: dict[str, np.ndarray]) -> None:
+    expected = {name for name, _, _ in network.parameters()}
+    missing, extra = expected - set(arrays), set(arrays) - expected
+    if missing or extra:
+        missing_names = ", ".join(sorted(missing)) or "none"
+        extra_names = ", ".join(sorted(extra)) or "none"
+        raise ModelFileError(
+            f"{path}: arrays do not match the architecture (missing: {missing_names}; "
+            f"unexpected: {extra_names})"
+        )
+    for name, param, _ in network.parameters():
+        value = arrays[name]
+        if value.shape != param.shape:
+            raise ModelFileError(
+                f"{path}: array {name} has shape {value.shape}, but the architecture needs "
+                f"{param.shape}"
+            )
+        if value.dtype != param.dtype:
+            raise ModelFileError(f"{path}: array {name} is {value.dtype}, expected {param.dtype}")
+        if not np.all(np.isfinite(value)):
+            raise ModelFileError(f"{path}: array {name} contains NaN or Inf")
+        param[...] = value
+
+
+__all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save", "write_atomically"]
