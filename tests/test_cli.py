@@ -1,13 +1,35 @@
+"""The command line, run in a subprocess as a user would."""
+
+import json
 import subprocess
 import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 import glassnet
 
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
-def run_cli(*args):
+
+def run_cli(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "glassnet", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "glassnet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
     )
+
+
+def assert_one_line_error(result, *fragments, code=1):
+    assert result.returncode == code, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
 
 
 def test_version_matches_package():
@@ -17,30 +39,162 @@ def test_version_matches_package():
     assert glassnet.__version__ != "0.0.0"
 
 
-def test_help_lists_usage():
+def test_help_lists_the_commands():
     result = run_cli("--help")
     assert result.returncode == 0
-    assert "usage: glassnet" in result.stdout
+    for command in ("train", "evaluate", "predict", "info"):
+        assert command in result.stdout
 
 
 def test_train_with_no_arguments_learns_the_xor_table():
     result = run_cli("train")
     assert result.returncode == 0, result.stderr
-    assert "accuracy on the truth table: 100.0%" in result.stdout
+    assert "accuracy 100.00% on the truth table" in result.stdout
     assert "dense1" in result.stdout and "17 trainable parameters" in result.stdout
-    # the loss is printed every few epochs while it learns
-    assert result.stderr.count("loss") >= 10
+    assert "x = [1, 1]  ->  h2 = [" in result.stdout
+    assert result.stderr.count("loss") >= 10  # the loss is printed every few epochs
 
 
-def test_train_quiet_on_gaussian_points():
-    result = run_cli("train", "--points", "200", "--hidden", "20", "--epochs", "50", "--quiet")
+def test_train_json_is_one_object_on_stdout():
+    result = run_cli("train", "moons", "--epochs", "20", "--json", "--seed", "1")
     assert result.returncode == 0, result.stderr
-    assert "accuracy on the held-out points" in result.stdout
+    summary = json.loads(result.stdout)
+    assert summary["dataset"] == "moons" and summary["task"] == "classification"
+    assert summary["recipe"]["epochs"] == 20 and summary["epochs_run"] == 20
+    assert len(summary["history"]["val_accuracy"]) == 20
+    assert summary["test"]["accuracy"] > 0.9
+    assert summary["n_train"] == 400 and summary["n_test"] == 100
+    assert "epoch 20/20" in result.stderr  # progress and per-epoch lines stay on stderr
+
+
+def test_train_options_reach_the_network():
+    result = run_cli(
+        "train", "circles", "--hidden", "7", "5", "--activation", "tanh", "--optimizer", "sgd",
+        "--lr", "0.1", "--batch-size", "8", "--epochs", "3", "--l2", "0.001", "--dropout", "0.1",
+        "--quiet", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["parameters"] == (2 * 7 + 7) + (7 * 5 + 5) + (5 * 2 + 2)
+    recipe = summary["recipe"]
+    assert recipe["hidden"] == [7, 5] and recipe["activation"] == "tanh"
+    assert (recipe["optimizer"], recipe["lr"], recipe["batch_size"]) == ("sgd", 0.1, 8)
+    assert (recipe["l2"], recipe["dropout"]) == (0.001, 0.1)
     assert result.stderr == ""
 
 
-def test_bad_option_is_one_clear_line():
-    result = run_cli("train", "--lr", "-1")
-    assert result.returncode == 2
-    assert "argument --lr: expected a finite number > 0, got -1" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_digits_reaches_95_percent():
+    result = run_cli("train", "digits", "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["test"]["accuracy"] >= 0.95
+
+
+def test_regression_reports_test_mse():
+    result = run_cli("train", "sine", "--epochs", "30", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "test loss" in result.stdout and "mse" in result.stdout and "r2" in result.stdout
+
+
+def test_save_info_evaluate_predict(tmp_path):
+    model = tmp_path / "spirals.npz"
+    trained = run_cli("train", "spirals", "--epochs", "30", "--save", model, "--json", "--quiet")
+    assert trained.returncode == 0, trained.stderr
+    accuracy = json.loads(trained.stdout)["test"]["accuracy"]
+
+    info = run_cli("info", model)
+    assert info.returncode == 0, info.stderr
+    assert "dense3" in info.stdout and "dataset: spirals" in info.stdout
+
+    evaluated = run_cli("evaluate", model, "spirals", "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["test"]["accuracy"] == accuracy
+
+    points = np.array([[0.0, 0.5], [-0.4, 0.1], [0.3, -0.3]])
+    np.save(tmp_path / "points.npy", points)
+    predicted = run_cli("predict", model, tmp_path / "points.npy")
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.strip().splitlines()
+    assert lines[0] == "prediction,p_0,p_1,p_2" and len(lines) == 4
+    network = glassnet.load(model)
+    expected = network.predict_classes(points)
+    assert [int(line.split(",")[0]) for line in lines[1:]] == expected.tolist()
+
+    (tmp_path / "points.csv").write_text("x1,x2\n0,0.5\n-0.4,0.1\n0.3,-0.3\n")
+    out = tmp_path / "out.csv"
+    run_cli("predict", model, tmp_path / "points.csv", "-o", out)
+    assert out.read_text() == predicted.stdout
+
+
+def test_csv_table_end_to_end(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) * [1, 100, 0.01] + [0, 500, 0]
+    label = np.where(X[:, 0] + (X[:, 1] - 500) / 100 > 0, 5, 9)
+    table = tmp_path / "table.csv"
+    rows = "\n".join(f"{a},{b},{c},{y}" for (a, b, c), y in zip(X, label, strict=True))
+    table.write_text("a,b,c,label\n" + rows + "\n")
+    model = tmp_path / "table.npz"
+    result = run_cli("train", table, "--target", "label", "--save", model, "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["test"]["accuracy"] >= 0.95  # needs the standardisation
+
+    (tmp_path / "new.csv").write_text("c,b,a\n0,600,2\n0,400,-2\n")  # columns in another order
+    predicted = run_cli("predict", model, tmp_path / "new.csv")
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout.splitlines()[0] == "prediction,p_5,p_9"
+    assert [line.split(",")[0] for line in predicted.stdout.splitlines()[1:]] == ["5", "9"]
+
+
+def test_mnist_from_the_shared_directory(tmp_path):
+    assert SHARED_MNIST.is_dir(), f"the full MNIST is expected in {SHARED_MNIST}"
+    result = run_cli("train", "mnist", "--data-dir", SHARED_MNIST, "--epochs", "1", "--json",
+                     "--quiet", "--save", tmp_path / "mnist.npz")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["n_train"] == 60000 and summary["n_test"] == 10000
+    assert summary["test"]["accuracy"] >= 0.95
+
+
+# ----------------------------------------------------------------------------- error paths
+def test_error_wrong_option():
+    assert_one_line_error(run_cli("train", "--lr", "-1"), "argument --lr", "> 0", code=2)
+    assert_one_line_error(run_cli("train", "--frobnicate"), "unrecognized arguments", code=2)
+    assert_one_line_error(run_cli("train", "--optimizer", "adamw"), "invalid choice", code=2)
+
+
+def test_error_unknown_dataset():
+    assert_one_line_error(run_cli("train", "mnits"), "unknown data set 'mnits'", "'mnist'")
+
+
+def test_error_missing_files(tmp_path):
+    assert_one_line_error(run_cli("info", tmp_path / "absent.npz"), "does not exist")
+    assert_one_line_error(run_cli("train", tmp_path / "absent.csv"), "absent.csv")
+    assert_one_line_error(
+        run_cli("train", "mnist", "--data-dir", tmp_path / "nowhere"), "does not exist"
+    )
+
+
+def test_error_model_data_mismatch(tmp_path):
+    model = tmp_path / "m.npz"
+    assert run_cli("train", "moons", "--epochs", "2", "--save", model, "--quiet").returncode == 0
+    assert_one_line_error(run_cli("evaluate", model, "digits"), "expects 2 input features",
+                          "digits has 64")  # fmt: skip
+    np.save(tmp_path / "wide.npy", np.zeros((3, 5)))
+    assert_one_line_error(run_cli("predict", model, tmp_path / "wide.npy"),
+                          "expects 2 features per row", "has 5")  # fmt: skip
+    (tmp_path / "notes.txt").write_text("hello")
+    assert_one_line_error(
+        run_cli("predict", model, tmp_path / "notes.txt"), "must be a .csv or .npy"
+    )
+
+
+def test_error_not_a_model_and_bad_csv(tmp_path):
+    (tmp_path / "fake.npz").write_bytes(b"not a zip at all")
+    assert_one_line_error(run_cli("info", tmp_path / "fake.npz"), "not a readable glassnet model")
+    (tmp_path / "bad.csv").write_text("a,b,y\n1,2,0\n1,x,1\n")
+    assert_one_line_error(run_cli("train", tmp_path / "bad.csv"), "line 3, column 'b'", "'x'")
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "info"])
+def test_each_command_has_help(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0 and "usage: glassnet" in result.stdout

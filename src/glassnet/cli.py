@@ -1,141 +1,434 @@
-"""The ``glassnet`` command line: a thin shell over the library."""
+"""The ``glassnet`` command line: a thin shell over the library.
+
+Every command is a few calls to public functions (``datasets.load``, ``mlp``, ``fit``,
+``evaluate``, ``save``/``load``), so anything it does a script can do too.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from glassnet import __version__
-from glassnet.datasets import one_hot, xor, xor_table
-from glassnet.network import mlp
-from glassnet.optim import SGD
+from glassnet.datasets import DATASETS, Dataset, load, one_hot
+from glassnet.io import load as load_model
+from glassnet.io import save
+from glassnet.network import Network, mlp
+from glassnet.optim import get_optimizer
+from glassnet.preprocessing import Standardizer
+from glassnet.recipes import recipe_for
 from glassnet.train import evaluate, fit
+
+TUTORIAL_DATASET = "xor-table"
+
+
+# ------------------------------------------------------------------------------- option types
+def _number(text: str, *, minimum: float, inclusive: bool, kind=float):
+    try:
+        value = kind(text)
+    except ValueError:
+        noun = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+    low_ok = value >= minimum if inclusive else value > minimum
+    if not (np.isfinite(value) and low_ok):
+        relation = ">=" if inclusive else ">"
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number {relation} {minimum}, got {text}"
+        )
+    return value
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (np.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return value
+    return _number(text, minimum=1, inclusive=True, kind=int)
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return _number(text, minimum=0, inclusive=False)
+
+
+def _non_negative_float(text: str) -> float:
+    return _number(text, minimum=0, inclusive=True)
+
+
+def _probability(text: str) -> float:
+    value = _non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text}")
     return value
 
 
+# ------------------------------------------------------------------------------- the parser
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (and exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="glassnet",
         description="Neural networks you can see through: train and inspect MLPs.",
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     train = commands.add_parser(
         "train",
-        help="train a network (with no options: the XOR tutorial's 2-3-2 sigmoid network)",
+        help="train a network on a data set (none: the XOR tutorial's 2-3-2 network)",
         description=(
-            "Train the XOR tutorial's network: 2 inputs, one sigmoid hidden layer, 2 sigmoid "
-            "outputs (one-hot targets), mean squared error plus an L2 (Ridge) penalty, "
-            "fan-in-uniform initialisation, full-batch gradient descent. By default on the "
-            "4-row truth table; with --points N on N Gaussian points labelled by the XOR of "
-            "their signs (20%% of them held out for testing)."
+            "Train a multilayer perceptron. DATASET is one of "
+            f"{', '.join(DATASETS)}, or a path to a .csv table. Without DATASET: the XOR "
+            "tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, mean "
+            "squared error plus L2, fan-in-uniform init, full-batch gradient descent) on the XOR "
+            "truth table. Every option not given takes the data set's recipe value."
         ),
     )
-    train.add_argument("--hidden", type=_positive_int, default=3, help="hidden neurons (3)")
-    train.add_argument("--epochs", type=_positive_int, default=3000, help="epochs (3000)")
-    train.add_argument("--lr", type=_positive_float, default=1.0, help="learning rate (1.0)")
-    train.add_argument("--l2", type=_non_negative_float, default=1e-4, help="L2 strength (1e-4)")
-    train.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    train.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
+    train.add_argument("--hidden", type=_positive_int, nargs="+", help="hidden layer sizes")
     train.add_argument(
-        "--points", type=_positive_int, default=None, help="train on N Gaussian XOR points"
+        "--activation", choices=["relu", "sigmoid", "tanh", "leaky_relu"], help="hidden activation"
     )
-    train.add_argument("--quiet", action="store_true", help="print only the final summary")
+    train.add_argument("--epochs", type=_positive_int)
+    train.add_argument("--batch-size", type=_positive_int, help="samples per step (1: per-sample)")
+    train.add_argument("--lr", type=_positive_float, help="learning rate")
+    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
+    train.add_argument("--l2", type=_non_negative_float, help="L2 (Ridge) strength")
+    train.add_argument("--dropout", type=_probability, help="dropout after each hidden layer")
+    train.add_argument(
+        "--validation-fraction", type=_probability, help="training rows held out (0: none)"
+    )
+    train.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    _data_options(train)
+    train.add_argument("--n-samples", type=_positive_int, help="size of a synthetic data set")
+    train.add_argument("--noise", type=_non_negative_float, help="noise of a synthetic data set")
+    train.add_argument("--save", metavar="MODEL", help="save the trained model (.npz)")
+    _output_options(train)
+
+    evaluate_ = commands.add_parser(
+        "evaluate", help="test a saved model on a data set's test split"
+    )
+    evaluate_.add_argument("model", metavar="MODEL")
+    evaluate_.add_argument("dataset", metavar="DATASET")
+    evaluate_.add_argument("--seed", type=int, default=None, help="split seed (the training one)")
+    _data_options(evaluate_)
+    _output_options(evaluate_)
+
+    predict = commands.add_parser("predict", help="predict for the rows of a .csv or .npy file")
+    predict.add_argument("model", metavar="MODEL")
+    predict.add_argument("input", metavar="INPUT", help="a .csv (header row) or .npy file")
+    predict.add_argument("-o", "--output", metavar="FILE", help="write a .csv here (else stdout)")
+
+    info = commands.add_parser("info", help="show a saved model's layers and metadata")
+    info.add_argument("model", metavar="MODEL")
+    info.add_argument("--json", action="store_true", help="print the metadata as JSON")
     return parser
 
 
-def train_xor(args: argparse.Namespace) -> int:
-    """The XOR tutorial network, trained and summarised."""
-    if args.points is None:
-        X, labels = xor_table()
-        X_test, labels_test = X, labels
-        data = "the XOR truth table (4 rows)"
-    else:
-        X_all, labels_all = xor(args.points, seed=args.seed)
-        n_test = max(1, args.points // 5)
-        X, labels = X_all[n_test:], labels_all[n_test:]
-        X_test, labels_test = X_all[:n_test], labels_all[:n_test]
-        data = f"{len(X)} Gaussian XOR points ({n_test} more held out for testing)"
+def _data_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--data-dir", help="where MNIST-style files are (else GLASSNET_DATA_DIR)")
+    command.add_argument("--target", help="target column of a .csv table (default: the last)")
+    command.add_argument(
+        "--task", choices=["auto", "classification", "regression"], default="auto",
+        help="task of a .csv table (default: auto)",
+    )  # fmt: skip
+
+
+def _output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--quiet", action="store_true", help="no progress, only the result")
+    command.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+
+
+# ------------------------------------------------------------------------------- train
+def _load_dataset(
+    name: str, args: argparse.Namespace, seed: int, n_samples=None, noise=None
+) -> Dataset:
+    return load(
+        name,
+        data_dir=args.data_dir,
+        n_samples=n_samples,
+        noise=noise,
+        seed=seed,
+        target=args.target,
+        task=args.task,
+        progress=not args.quiet,
+    )
+
+
+def _targets(loss: str, data: Dataset, y: np.ndarray) -> np.ndarray:
+    """One-hot rows when a classifier is trained with a regression loss (the XOR tutorial)."""
+    if data.task == "classification" and loss in ("mse", "mae"):
+        return one_hot(y, data.n_outputs)
+    return y
+
+
+def _inputs(network: Network, X: np.ndarray) -> np.ndarray:
+    """Apply the input scaling saved with the model, if any."""
+    scaling = network.metadata.get("standardize")
+    return Standardizer.from_dict(scaling).transform(X) if scaling else X
+
+
+def _metric_text(metrics: dict[str, float]) -> str:
+    parts = []
+    for key, value in metrics.items():
+        parts.append(f"{key} {value:.2%}" if key == "accuracy" else f"{key} {value:.4g}")
+    return ", ".join(parts)
+
+
+def command_train(args: argparse.Namespace) -> int:
+    name = args.dataset or TUTORIAL_DATASET
+    recipe = recipe_for(name).with_options(
+        hidden=tuple(args.hidden) if args.hidden else None,
+        activation=args.activation,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        l2=args.l2,
+        dropout=args.dropout,
+        validation_fraction=args.validation_fraction,
+    )
+    data = _load_dataset(name, args, args.seed, args.n_samples, args.noise)
+    loss = recipe.loss or data.loss
     network = mlp(
-        [2, args.hidden, 2],
-        activation="sigmoid",
-        output="sigmoid",
-        init="fan_in_uniform",
+        [data.n_features, *recipe.hidden, data.n_outputs],
+        activation=recipe.activation,
+        output=recipe.output,
+        init=recipe.init,
+        dropout=recipe.dropout,
         seed=args.seed,
     )
-    if not args.quiet:
-        print(f"glassnet {__version__}: the XOR tutorial network on {data}")
+    X_train, X_test = data.X_train, data.X_test
+    if recipe.standardize:
+        scaling = Standardizer.fit(X_train)
+        network.metadata["standardize"] = scaling.to_dict()
+        X_train, X_test = scaling.transform(X_train), scaling.transform(X_test)
+    talk = not (args.quiet or args.json)
+    if talk:
+        print(f"glassnet {__version__}: {data.description}")
+        print(f"{len(data.X_train):,} training rows, {len(data.X_test):,} test rows")
         print(network.summary())
-        print(f"loss: mean squared error + L2 (alpha={args.l2:g}); SGD, learning rate {args.lr:g}")
+        print(
+            f"loss {loss}{f' + L2 (alpha={recipe.l2:g})' if recipe.l2 else ''}; "
+            f"{recipe.optimizer}, learning rate {recipe.lr:g}, batch size "
+            f"{recipe.batch_size or 'full'}, {recipe.epochs} epochs"
+        )
     started = time.perf_counter()
     history = fit(
         network,
-        X,
-        one_hot(labels, 2),
-        loss="mse",
-        optimizer=SGD(args.lr),
-        epochs=args.epochs,
-        batch_size=None,
-        l2=args.l2,
-        metrics=["accuracy"],
+        X_train,
+        _targets(loss, data, data.y_train),
+        loss=loss,
+        optimizer=get_optimizer(recipe.optimizer, recipe.lr),
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        l2=recipe.l2,
+        validation_fraction=recipe.validation_fraction or None,
+        metrics=["accuracy"] if data.task == "classification" else None,
         seed=args.seed,
         progress=not args.quiet,
     )
     seconds = time.perf_counter() - started
     test = evaluate(
-        network, "mse", X_test, one_hot(labels_test, 2), metrics=["accuracy"], l2=args.l2
+        network,
+        loss,
+        X_test,
+        _targets(loss, data, data.y_test),
+        metrics=["accuracy"] if data.task == "classification" else ["mse", "mae", "r2"],
     )
-    where = "on the truth table" if args.points is None else "on the held-out points"
-    print(
-        f"final loss {history.loss[-1]:.4f}; accuracy {where}: {test['accuracy']:.1%} "
-        f"({args.epochs} epochs, {seconds:.2f} s, {network.n_params} parameters)"
+    network.metadata.update(
+        dataset=name,
+        task=data.task,
+        loss=loss,
+        class_names=data.class_names,
+        feature_names=data.feature_names,
+        input_shape=list(data.input_shape),
+        seed=args.seed,
+        n_samples=args.n_samples,
+        noise=args.noise,
+        recipe=recipe.to_dict(),
+        test=test,
     )
-    if args.points is None and not args.quiet:
-        outputs = network.predict(X)
-        for row, out, label in zip(X, outputs, labels, strict=True):
+    if data.extra.get("target"):
+        network.metadata["target"] = data.extra["target"]
+    saved = str(save(network, args.save)) if args.save else None
+    summary = {
+        "dataset": name,
+        "task": data.task,
+        "recipe": recipe.to_dict(),
+        "n_train": len(data.X_train),
+        "n_test": len(data.X_test),
+        "parameters": network.n_params,
+        "seconds": round(seconds, 3),
+        "epochs_run": history.epochs,
+        "history": history.records,
+        "test": test,
+        "saved": saved,
+    }
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    where = (
+        "on the truth table" if name == TUTORIAL_DATASET else f"on {len(data.X_test):,} test rows"
+    )
+    print(f"test {_metric_text(test)} {where} | {seconds:.2f} s | {network.n_params:,} parameters")
+    if name == TUTORIAL_DATASET and not args.quiet:
+        for row, out, label in zip(X_test, network.predict(X_test), data.y_test, strict=True):
             print(
                 f"  x = {row.astype(int).tolist()}  ->  h2 = [{out[0]:.3f}, {out[1]:.3f}]  "
                 f"predicted {int(np.argmax(out))}, true {label}"
             )
+    if saved:
+        print(f"saved the model to {saved}")
     return 0
+
+
+# ------------------------------------------------------------------------------- evaluate
+def command_evaluate(args: argparse.Namespace) -> int:
+    network = load_model(args.model)
+    meta = network.metadata
+    seed = args.seed if args.seed is not None else meta.get("seed", 0)
+    data = _load_dataset(args.dataset, args, seed, meta.get("n_samples"), meta.get("noise"))
+    if data.n_features != network.in_features:
+        raise ValueError(
+            f"model {args.model} expects {network.in_features} input features, but data set "
+            f"{args.dataset} has {data.n_features}"
+        )
+    loss = meta.get("loss", data.loss)
+    if data.task == "classification" and network.out_features != data.n_outputs:
+        raise ValueError(
+            f"model {args.model} has {network.out_features} outputs, but data set "
+            f"{args.dataset} has {data.n_outputs} classes"
+        )
+    metrics = ["accuracy"] if data.task == "classification" else ["mse", "mae", "r2"]
+    result = evaluate(
+        network,
+        loss,
+        _inputs(network, data.X_test),
+        _targets(loss, data, data.y_test),
+        metrics=metrics,
+    )
+    if args.json:
+        print(json.dumps({"model": args.model, "dataset": args.dataset, "test": result,
+                          "n_test": len(data.X_test)}))  # fmt: skip
+    else:
+        rows = f"{len(data.X_test):,} test rows"
+        print(f"{args.model} on {args.dataset} ({rows}): {_metric_text(result)}")
+    return 0
+
+
+# ------------------------------------------------------------------------------- predict
+def _read_input(path: Path, network: Network) -> np.ndarray:
+    if not path.is_file():
+        raise FileNotFoundError(f"input file {path} does not exist")
+    if path.suffix == ".npy":
+        try:
+            X = np.load(path, allow_pickle=False)
+        except ValueError as error:
+            raise ValueError(f"{path}: not a readable .npy array ({error})") from None
+        if X.ndim > 2:
+            X = X.reshape(len(X), -1)
+        if X.ndim == 1:
+            X = X[None, :]
+        return X
+    if path.suffix == ".csv":
+        from glassnet.datasets.table import read_numeric_csv
+
+        header, values = read_numeric_csv(path)
+        wanted = network.metadata.get("feature_names")
+        if wanted and set(wanted) <= set(header):
+            return values[:, [header.index(column) for column in wanted]]
+        return values
+    raise ValueError(f"{path}: INPUT must be a .csv or .npy file")
+
+
+def command_predict(args: argparse.Namespace) -> int:
+    network = load_model(args.model)
+    X = _read_input(Path(args.input), network)
+    if X.ndim != 2 or X.shape[1] != network.in_features:
+        raise ValueError(
+            f"model {args.model} expects {network.in_features} features per row, but "
+            f"{args.input} has {X.shape[1] if X.ndim == 2 else X.shape}"
+        )
+    X = _inputs(network, X)
+    meta = network.metadata
+    if meta.get("task", "classification") == "classification":
+        proba = network.predict_proba(X)
+        names = meta.get("class_names") or [str(k) for k in range(proba.shape[1])]
+        header = ["prediction", *[f"p_{name}" for name in names]]
+        rows = [[names[int(np.argmax(p))], *[f"{value:.6g}" for value in p]] for p in proba]
+    else:
+        outputs = network.predict(X)
+        target = meta.get("target", "prediction")
+        header = (
+            [target]
+            if outputs.shape[1] == 1
+            else [f"{target}_{k}" for k in range(outputs.shape[1])]
+        )
+        rows = [[f"{value:.6g}" for value in row] for row in outputs]
+    out = open(args.output, "w", newline="") if args.output else sys.stdout
+    try:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+# ------------------------------------------------------------------------------- info
+def command_info(args: argparse.Namespace) -> int:
+    network = load_model(args.model)
+    meta = network.metadata
+    if args.json:
+        layers = [layer.config() for layer in network.layers]
+        print(json.dumps({"layers": layers, "parameters": network.n_params, "metadata": meta}))
+        return 0
+    print(network.summary())
+    for key in ("dataset", "task", "loss", "class_names", "feature_names", "target"):
+        if meta.get(key):
+            value = meta[key]
+            print(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    if meta.get("test"):
+        print(f"test: {_metric_text(meta['test'])}")
+    if meta.get("recipe"):
+        print("recipe: " + ", ".join(f"{k}={v}" for k, v in meta["recipe"].items()))
+    return 0
+
+
+# ------------------------------------------------------------------------------- entry point
+COMMANDS = {
+    "train": command_train,
+    "evaluate": command_evaluate,
+    "predict": command_predict,
+    "info": command_info,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":
-        return train_xor(args)
-    parser.print_help(sys.stdout)
-    return 0
+    if args.command is None:
+        parser.print_help(sys.stdout)
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        if os.environ.get("GLASSNET_DEBUG"):
+            raise
+        print("glassnet: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError, ImportError) as error:
+        if os.environ.get("GLASSNET_DEBUG"):  # the full traceback, for bug reports
+            raise
+        message = " ".join(str(error).split())  # one line, whatever the error held
+        print(f"glassnet: error: {message}", file=sys.stderr)
+        return 1

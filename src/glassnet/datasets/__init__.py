@@ -26,10 +26,10 @@ from glassnet.datasets.synthetic import circles, moons, one_hot, sine, spirals, 
 from glassnet.datasets.table import load_csv
 
 _GENERATORS = {"xor": xor, "spirals": spirals, "moons": moons, "circles": circles, "sine": sine}
-_DEFAULT_SIZES = {"xor": 300, "spirals": 900, "moons": 500, "circles": 500, "sine": 512}
+_DEFAULT_SIZES = {"xor": 300, "spirals": 900, "moons": 500, "circles": 500, "sine": 1024}
 
 #: Every name ``load`` accepts (besides a path to a ``.csv`` file).
-DATASETS = (*_GENERATORS, "digits", "mnist", "fashion-mnist")
+DATASETS = ("xor-table", *_GENERATORS, "digits", "mnist", "fashion-mnist")
 
 
 def load(
@@ -57,6 +57,12 @@ def load(
     seed : seed of the synthetic points and of the test split
     target, task : the target column and the task of a CSV table (see :func:`load_csv`)
     """
+    if name == "xor-table":
+        X, y = xor_table()
+        return Dataset(
+            name, X, y, X.copy(), y.copy(), task="classification", class_names=["0", "1"],
+            input_shape=(2,), description="the XOR truth table (its 4 rows are also the test)",
+        )  # fmt: skip
     if name.lower().endswith(".csv"):
         return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed)
     if name in _GENERATORS:

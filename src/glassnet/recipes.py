@@ -1,0 +1,66 @@
+"""Training recipes: sensible defaults per data set for ``glassnet train``, as plain data.
+
+A recipe names the network (hidden sizes, activation, output activation, initializer), the loss
+and the optimizer settings. Options given on the command line replace the recipe's values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from glassnet._errors import unknown_name
+
+
+@dataclass(frozen=True)
+class Recipe:
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "relu"
+    output: str | None = None  # None: logits for the fused losses, values for regression
+    init: str | None = None  # None: each activation's default
+    loss: str | None = None  # None: the data set's own (cross_entropy or mse)
+    optimizer: str = "adam"
+    lr: float = 0.01
+    epochs: int = 100
+    batch_size: int | None = 32
+    l2: float = 0.0
+    dropout: float = 0.0
+    validation_fraction: float = 0.1
+    standardize: bool = False
+
+    def with_options(self, **options) -> Recipe:
+        """This recipe with every option that is not None put in."""
+        return replace(self, **{k: v for k, v in options.items() if v is not None})
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["hidden"] = list(self.hidden)
+        return data
+
+
+#: The XOR tutorial: 2-3-2 sigmoid network, MSE + L2, fan-in-uniform init, full-batch descent.
+XOR_TUTORIAL = Recipe(
+    hidden=(3,), activation="sigmoid", output="sigmoid", init="fan_in_uniform", loss="mse",
+    optimizer="sgd", lr=1.0, epochs=3000, batch_size=None, l2=1e-4, validation_fraction=0.0,
+)  # fmt: skip
+
+RECIPES: dict[str, Recipe] = {
+    "xor-table": XOR_TUTORIAL,
+    "xor": Recipe(hidden=(32, 32), epochs=150),
+    "spirals": Recipe(hidden=(64, 64), epochs=200),
+    "moons": Recipe(hidden=(32, 32), epochs=100),
+    "circles": Recipe(hidden=(32, 32), epochs=100),
+    "sine": Recipe(hidden=(64, 64), lr=0.005, epochs=300),
+    "digits": Recipe(hidden=(128,), lr=0.001, epochs=50),
+    # The MNIST tutorial's network; mini-batch SGD with momentum (see the README for figures).
+    "mnist": Recipe(hidden=(200, 200), optimizer="momentum", lr=0.05, epochs=10),
+    "fashion-mnist": Recipe(hidden=(200, 200), optimizer="momentum", lr=0.05, epochs=10),
+    "csv": Recipe(hidden=(64, 64), lr=0.003, epochs=100, standardize=True),
+}
+
+
+def recipe_for(dataset: str) -> Recipe:
+    """The recipe of a data set name (a ``.csv`` path gets the table recipe)."""
+    name = "csv" if dataset.lower().endswith(".csv") else dataset
+    if name not in RECIPES:
+        raise unknown_name("data set", dataset, [*RECIPES.keys() - {"csv"}, "a .csv path"])
+    return RECIPES[name]
