@@ -146,7 +146,8 @@ def test_csv_table_end_to_end(tmp_path):
 
 def test_mnist_from_the_shared_directory(tmp_path):
     assert SHARED_MNIST.is_dir(), f"the full MNIST is expected in {SHARED_MNIST}"
-    result = run_cli("train", "mnist", "--data-dir", SHARED_MNIST, "--epochs", "1", "--json",
+    result = run_cli("train", "mnist", "--data-dir", SHARED_MNIST, "--epochs", "1",
+                     "--batch-size", "64", "--optimizer", "momentum", "--lr", "0.05", "--json",
                      "--quiet", "--save", tmp_path / "mnist.npz")  # fmt: skip
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)

@@ -183,6 +183,12 @@ def test_mnist_mismatched_counts(tmp_path):
         load_mnist(data_dir=tmp_path / "data", files=files, download=False)
 
 
+def test_fashion_mnist_has_its_own_checksums(tmp_path):
+    make_small_mnist(tmp_path / "data")  # MNIST-named files that are not Fashion-MNIST's
+    with pytest.raises(DataFileError, match="train-images-idx3-ubyte.gz: SHA-256 is"):
+        load("fashion-mnist", data_dir=tmp_path / "data", download=False)
+
+
 def test_data_dir_from_the_environment(tmp_path, monkeypatch):
     files, _ = make_small_mnist(tmp_path / "data")
     monkeypatch.setenv("GLASSNET_DATA_DIR", str(tmp_path / "data"))

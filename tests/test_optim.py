@@ -7,7 +7,7 @@ import pytest
 
 from glassnet import SGD, Adam
 from glassnet.optim import get_optimizer
-from glassnet.schedules import constant, cosine, step
+from glassnet.schedules import constant, cosine, get_schedule, step
 
 GRADIENTS = [0.5, -1.0, 2.0]  # three steps on one scalar parameter starting at 1.0
 
@@ -89,3 +89,11 @@ def test_schedules():
     assert schedule(0) == pytest.approx(1.0)
     assert schedule(5) == pytest.approx(0.55)
     assert schedule(10) == pytest.approx(0.1)
+
+
+def test_schedules_by_name():
+    assert get_schedule("constant", 0.1, 9)(8) == 0.1
+    assert [get_schedule("step", 1.0, 9)(e) for e in (0, 3, 6)] == pytest.approx([1, 0.1, 0.01])
+    assert get_schedule("cosine", 1.0, 10)(10) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="did you mean 'cosine'"):
+        get_schedule("cosin", 1.0, 10)

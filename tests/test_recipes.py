@@ -4,8 +4,8 @@ from glassnet.recipes import RECIPES, XOR_TUTORIAL, recipe_for
 
 
 def test_options_replace_only_what_is_given():
-    recipe = recipe_for("mnist").with_options(epochs=3, lr=None, batch_size=1)
-    assert (recipe.epochs, recipe.batch_size) == (3, 1)
+    recipe = recipe_for("mnist").with_options(epochs=5, lr=None, batch_size=64)
+    assert (recipe.epochs, recipe.batch_size) == (5, 64)
     assert recipe.lr == RECIPES["mnist"].lr and recipe.hidden == (200, 200)
 
 

@@ -24,6 +24,7 @@ from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
 from glassnet.preprocessing import Standardizer
 from glassnet.recipes import recipe_for
+from glassnet.schedules import SCHEDULES, get_schedule
 from glassnet.train import evaluate, fit
 
 TUTORIAL_DATASET = "xor-table"
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int, help="samples per step (1: per-sample)")
     train.add_argument("--lr", type=_positive_float, help="learning rate")
     train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
+    train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
     train.add_argument("--l2", type=_non_negative_float, help="L2 (Ridge) strength")
     train.add_argument("--dropout", type=_probability, help="dropout after each hidden layer")
     train.add_argument(
@@ -191,6 +193,7 @@ def command_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         optimizer=args.optimizer,
+        schedule=args.schedule,
         l2=args.l2,
         dropout=args.dropout,
         validation_fraction=args.validation_fraction,
@@ -217,7 +220,7 @@ def command_train(args: argparse.Namespace) -> int:
         print(network.summary())
         print(
             f"loss {loss}{f' + L2 (alpha={recipe.l2:g})' if recipe.l2 else ''}; "
-            f"{recipe.optimizer}, learning rate {recipe.lr:g}, batch size "
+            f"{recipe.optimizer}, learning rate {recipe.lr:g} ({recipe.schedule}), batch size "
             f"{recipe.batch_size or 'full'}, {recipe.epochs} epochs"
         )
     started = time.perf_counter()
@@ -230,6 +233,7 @@ def command_train(args: argparse.Namespace) -> int:
         epochs=recipe.epochs,
         batch_size=recipe.batch_size,
         l2=recipe.l2,
+        schedule=get_schedule(recipe.schedule, recipe.lr, recipe.epochs),
         validation_fraction=recipe.validation_fraction or None,
         metrics=["accuracy"] if data.task == "classification" else None,
         seed=args.seed,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from glassnet._errors import unknown_name
+
 Schedule = Callable[[int], float]
 
 
@@ -43,3 +45,18 @@ def cosine(learning_rate: float, total_epochs: int, min_learning_rate: float = 0
         )
 
     return schedule
+
+
+SCHEDULES = ("constant", "step", "cosine")
+
+
+def get_schedule(name: str, learning_rate: float, epochs: int) -> Schedule:
+    """A schedule by name for a run of ``epochs``: ``constant``, ``step`` (divide by 10 after each
+    third of the run) or ``cosine`` (down to 0 at the end)."""
+    if name == "constant":
+        return constant(learning_rate)
+    if name == "step":
+        return step(learning_rate, max(1, epochs // 3), 0.1)
+    if name == "cosine":
+        return cosine(learning_rate, epochs)
+    raise unknown_name("schedule", name, SCHEDULES)
