@@ -9,20 +9,17 @@ mini-batches.
 
 import numpy as np
 
-from glassnet import SGD, Adam, evaluate, fit, mlp
+from glassnet import Adam, evaluate, fit, mlp
 from glassnet.datasets import sine
+from glassnet.descent import gradient_descent, parabola
 
-# Part 1: gradient descent on a parabola, with glassnet's own optimizer.
-x = np.array([-3.0])  # the "parameter": a starting guess
-slope = np.zeros(1)  # its gradient, f'(x) = 2x - 4
-descent = SGD(learning_rate=0.1)
+# Part 1: gradient descent on a parabola, with glassnet's own SGD (see glassnet.descent).
+iterates = gradient_descent(x0=-3.0, learning_rate=0.1, steps=50)
 print("gradient descent on f(x) = x^2 - 4x + 5")
-for step in range(1, 51):
-    slope[0] = 2 * x[0] - 4
-    descent.step([("x", x, slope)])
-    if step <= 5 or step % 10 == 0:
-        print(f"  step {step:2d}: x = {x[0]:.6f}, f(x) = {x[0] ** 2 - 4 * x[0] + 5:.6f}")
-x_star = float(x[0])
+for step, x in enumerate(iterates):
+    if 1 <= step <= 5 or step % 10 == 0:
+        print(f"  step {step:2d}: x = {x:.6f}, f(x) = {parabola(x):.6f}")
+x_star = float(iterates[-1])
 print(f"  minimum found at x = {x_star:.6f} (exact: 2)")
 
 # Part 2: an MLP regressor for sin(x).

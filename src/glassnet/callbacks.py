@@ -2,7 +2,8 @@
 
 A callback subclasses :class:`Callback` and overrides the events it needs. Each event receives the
 :class:`~glassnet.train.TrainingState` (network, optimizer, history, epoch, step, ``stop``);
-setting ``state.stop = True`` ends training after the current epoch.
+setting ``state.stop = True`` ends training after the current epoch. ``on_epoch_end`` may add
+entries to the epoch's logs: they go into the History.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ class Callback:
     def on_epoch_begin(self, state) -> None: ...
 
     def on_batch_begin(self, state) -> None: ...
+
+    def on_backward_end(self, state) -> None:
+        """Gradients are filled (``state.batch_loss`` is known); parameters not yet updated."""
 
     def on_batch_end(self, state, batch_loss: float) -> None: ...
 
@@ -159,7 +163,7 @@ def format_logs(epoch: int, epochs: int, logs: dict[str, float]) -> str:
     width = len(str(epochs))
     parts = [f"epoch {epoch + 1:>{width}}/{epochs}"]
     for key, value in logs.items():
-        if key == "time":
+        if key == "time" or "/" in key:  # health figures ("grad_norm/dense1") stay in History
             continue
         parts.append(f"{key} {value:.4f}")
     if "time" in logs:

@@ -138,9 +138,11 @@ def _data_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--data-dir", help="where MNIST-style files are (else GLASSNET_DATA_DIR)")
     command.add_argument("--target", help="target column of a .csv table (default: the last)")
     command.add_argument(
-        "--task", choices=["auto", "classification", "regression"], default="auto",
+        "--task",
+        choices=["auto", "classification", "regression"],
+        default="auto",
         help="task of a .csv table (default: auto)",
-    )  # fmt: skip
+    )
 
 
 def _output_options(command: argparse.ArgumentParser) -> None:
@@ -320,8 +322,16 @@ def command_evaluate(args: argparse.Namespace) -> int:
         metrics=metrics,
     )
     if args.json:
-        print(json.dumps({"model": args.model, "dataset": args.dataset, "test": result,
-                          "n_test": len(data.X_test)}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "model": args.model,
+                    "dataset": args.dataset,
+                    "test": result,
+                    "n_test": len(data.X_test),
+                }
+            )
+        )
     else:
         rows = f"{len(data.X_test):,} test rows"
         print(f"{args.model} on {args.dataset} ({rows}): {_metric_text(result)}")

@@ -118,24 +118,37 @@ class Network:
             raise TypeError(f"X must hold real numbers; got dtype {x.dtype}")
         return x.astype(self.dtype, copy=False)
 
-    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, *, training: bool = False, record: dict | None = None
+    ) -> np.ndarray:
         """x: (batch, in_features) -> output: (batch, out_features).
 
         With ``training=True`` dropout is active and every brick caches what backward needs.
+        With a ``record`` dict, a copy of each brick's ``input`` and ``output`` is kept in
+        ``record[layer.name]`` (this is how :func:`glassnet.trace.trace` watches).
         """
         out = self._as_input(x)
         for layer in self.layers:
+            if record is not None:
+                record.setdefault(layer.name, {})["input"] = out.copy()
             out = layer.forward(out, training=training)
+            if record is not None:
+                record[layer.name]["output"] = out.copy()
         return out
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+    def backward(self, grad_out: np.ndarray, *, record: dict | None = None) -> np.ndarray:
         """grad_out: dLoss/doutput (batch, out_features) -> dLoss/dx (batch, in_features).
 
-        Fills every layer's ``grads``; call after ``forward`` on the same batch.
+        Fills every layer's ``grads``; call after ``forward`` on the same batch. With a
+        ``record`` dict, each brick's ``grad_output`` and ``grad_input`` are kept too.
         """
         grad = grad_out
         for layer in reversed(self.layers):
+            if record is not None:
+                record.setdefault(layer.name, {})["grad_output"] = grad.copy()
             grad = layer.backward(grad)
+            if record is not None:
+                record[layer.name]["grad_input"] = grad.copy()
         return grad
 
     def l2_penalty(self, alpha: float) -> float:
@@ -157,16 +170,21 @@ class Network:
         *,
         l2: float = 0.0,
         training: bool = True,
+        record: dict | None = None,
     ) -> tuple[np.ndarray, float, float]:
         """One forward and backward pass: fill every ``grads`` and return the loss.
 
         Returns ``(outputs, data_loss, l2_term)``; the objective being minimised is
         ``data_loss + l2_term``. With ``l2 > 0`` each weight gradient also gets ``l2 * W`` (the
-        derivative of the penalty).
+        derivative of the penalty). ``record`` is passed to ``forward`` and ``backward``.
         """
-        pred = self.forward(x, training=training)
+        pred = self.forward(x, training=training, record=record)
         data_loss = loss.value(pred, target)
-        self.backward(loss.grad(pred, target))
+        self.backward(loss.grad(pred, target), record=record)
+        if record is not None:
+            for layer in self.layers:
+                if layer.params:
+                    record[layer.name]["data_grads"] = {k: g.copy() for k, g in layer.grads.items()}
         if l2:
             for layer in self.layers:
                 for key in layer.regularized:

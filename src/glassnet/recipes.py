@@ -40,9 +40,18 @@ class Recipe:
 
 #: The XOR tutorial: 2-3-2 sigmoid network, MSE + L2, fan-in-uniform init, full-batch descent.
 XOR_TUTORIAL = Recipe(
-    hidden=(3,), activation="sigmoid", output="sigmoid", init="fan_in_uniform", loss="mse",
-    optimizer="sgd", lr=1.0, epochs=3000, batch_size=None, l2=1e-4, validation_fraction=0.0,
-)  # fmt: skip
+    hidden=(3,),
+    activation="sigmoid",
+    output="sigmoid",
+    init="fan_in_uniform",
+    loss="mse",
+    optimizer="sgd",
+    lr=1.0,
+    epochs=3000,
+    batch_size=None,
+    l2=1e-4,
+    validation_fraction=0.0,
+)
 
 RECIPES: dict[str, Recipe] = {
     "xor-table": XOR_TUTORIAL,
@@ -62,7 +71,7 @@ RECIPES: dict[str, Recipe] = {
         schedule="cosine",
         epochs=10,
         batch_size=64,
-    ),  # fmt: skip
+    ),
     "csv": Recipe(hidden=(64, 64), lr=0.003, epochs=100, standardize=True),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ import numpy as np
 
 from glassnet._validation import check_features, check_positive_int, check_targets
 from glassnet.callbacks import Callback, ProgressBar
+from glassnet.diagnostics import HealthMonitor, TrainingGuard
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
 from glassnet.network import Network
@@ -74,6 +76,7 @@ class TrainingState:
     batches_per_epoch: int
     epoch: int = 0
     step: int = 0
+    batch_loss: float = 0.0
     stop: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -142,6 +145,8 @@ def fit(
     schedule: Callable[[int], float] | None = None,
     seed: int | None = None,
     progress: bool = True,
+    guard: bool = False,
+    health: bool = False,
 ) -> History:
     """Train ``network`` on ``(X, y)`` with mini-batch gradient descent.
 
@@ -166,6 +171,10 @@ def fit(
     seed : seed of the Generator for shuffling and the validation split (dropout masks come from
         the network's own Generator)
     progress : show a progress bar and per-epoch metrics on stderr
+    guard : stop with :class:`~glassnet.diagnostics.TrainingDiverged` when the loss or a gradient
+        becomes NaN/Inf or explodes (see :class:`~glassnet.diagnostics.TrainingGuard`)
+    health : add per-epoch gradient norms, dead-ReLU and saturation fractions to the History
+        (see :class:`~glassnet.diagnostics.HealthMonitor`)
 
     Returns
     -------
@@ -208,46 +217,59 @@ def fit(
     batches_per_epoch = -(-n_samples // batch)
     history = History()
     state = TrainingState(network, loss, optimizer, history, epochs, batches_per_epoch)
-    callbacks = [*callbacks, ProgressBar()] if progress else list(callbacks)
+    callbacks = [
+        *([HealthMonitor()] if health else []),
+        *callbacks,
+        *([TrainingGuard()] if guard else []),
+        *([ProgressBar()] if progress else []),
+    ]
+    state.extra["input_scale"] = float(np.max(np.abs(X))) if X.size else 0.0
     outputs = np.empty((n_samples, network.out_features), dtype=network.dtype)
 
-    for callback in callbacks:
-        callback.on_train_begin(state)
-    try:
-        for epoch in range(epochs):
-            state.epoch = epoch
-            if schedule is not None:
-                optimizer.learning_rate = float(schedule(epoch))
-            for callback in callbacks:
-                callback.on_epoch_begin(state)
-            started = time.perf_counter()
-            order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
-            total_loss = 0.0
-            for start in range(0, n_samples, batch):
-                rows = order[start : start + batch]
-                for callback in callbacks:
-                    callback.on_batch_begin(state)
-                batch_outputs, data_loss, l2_term = train_step(
-                    network, loss, optimizer, X[rows], y[rows], l2=l2
-                )
-                outputs[rows] = batch_outputs
-                total_loss += (data_loss + l2_term) * len(rows)
-                state.step += 1
-                for callback in callbacks:
-                    callback.on_batch_end(state, data_loss + l2_term)
-            logs = {"loss": total_loss / n_samples}
-            for name, metric in metric_functions.items():
-                logs[name] = metric(outputs, y, network)
-            if validation_data is not None:
-                val = evaluate(network, loss, X_val, y_val, metrics=metric_names, l2=l2)
-                logs.update({f"val_{key}": value for key, value in val.items()})
-            logs["time"] = time.perf_counter() - started
-            history.append(logs)
-            for callback in callbacks:
-                callback.on_epoch_end(state, logs)
-            if state.stop:
-                break
-    finally:
+    # With the guard on, overflow is expected when training diverges: the guard reports it.
+    quiet_floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    with quiet_floats if guard else contextlib.nullcontext():
         for callback in callbacks:
-            callback.on_train_end(state)
+            callback.on_train_begin(state)
+        try:
+            for epoch in range(epochs):
+                state.epoch = epoch
+                if schedule is not None:
+                    optimizer.learning_rate = float(schedule(epoch))
+                for callback in callbacks:
+                    callback.on_epoch_begin(state)
+                started = time.perf_counter()
+                order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+                total_loss = 0.0
+                for start in range(0, n_samples, batch):
+                    rows = order[start : start + batch]
+                    for callback in callbacks:
+                        callback.on_batch_begin(state)
+                    batch_outputs, data_loss, l2_term = network.loss_and_gradients(
+                        loss, X[rows], y[rows], l2=l2
+                    )
+                    state.batch_loss = data_loss + l2_term
+                    for callback in callbacks:
+                        callback.on_backward_end(state)
+                    optimizer.step(network.parameters())
+                    outputs[rows] = batch_outputs
+                    total_loss += state.batch_loss * len(rows)
+                    state.step += 1
+                    for callback in callbacks:
+                        callback.on_batch_end(state, state.batch_loss)
+                logs = {"loss": total_loss / n_samples}
+                for name, metric in metric_functions.items():
+                    logs[name] = metric(outputs, y, network)
+                if validation_data is not None:
+                    val = evaluate(network, loss, X_val, y_val, metrics=metric_names, l2=l2)
+                    logs.update({f"val_{key}": value for key, value in val.items()})
+                logs["time"] = time.perf_counter() - started
+                for callback in callbacks:
+                    callback.on_epoch_end(state, logs)
+                history.append(logs)
+                if state.stop:
+                    break
+        finally:
+            for callback in callbacks:
+                callback.on_train_end(state)
     return history

@@ -60,9 +60,16 @@ def load(
     if name == "xor-table":
         X, y = xor_table()
         return Dataset(
-            name, X, y, X.copy(), y.copy(), task="classification", class_names=["0", "1"],
-            input_shape=(2,), description="the XOR truth table (its 4 rows are also the test)",
-        )  # fmt: skip
+            name,
+            X,
+            y,
+            X.copy(),
+            y.copy(),
+            task="classification",
+            class_names=["0", "1"],
+            input_shape=(2,),
+            description="the XOR truth table (its 4 rows are also the test)",
+        )
     if name.lower().endswith(".csv"):
         return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed)
     if name in _GENERATORS:

@@ -122,8 +122,15 @@ def _download(url: str, destination: Path, sha256: str, *, progress: bool) -> No
     try:
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=destination.name,
-                      disable=not progress, leave=False, file=sys.stderr) as bar:  # fmt: skip
+            with tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc=destination.name,
+                disable=not progress,
+                leave=False,
+                file=sys.stderr,
+            ) as bar:
                 for block in iter(lambda: response.read(_CHUNK), b""):
                     out.write(block)
                     digest.update(block)

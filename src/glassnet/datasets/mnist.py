@@ -80,7 +80,7 @@ CLASS_NAMES = {
         "Sneaker",
         "Bag",
         "Ankle boot",
-    ],  # fmt: skip
+    ],
 }
 
 

@@ -90,8 +90,12 @@ def load_csv(
     y_values = values[:, index]
     if task == "auto":
         task = "classification" if _is_classification(y_values) else "regression"
-    metadata = {"task": task, "feature_names": features, "input_shape": (len(features),),
-                "description": f"table {Path(path).name}, target column {target!r}"}  # fmt: skip
+    metadata = {
+        "task": task,
+        "feature_names": features,
+        "input_shape": (len(features),),
+        "description": f"table {Path(path).name}, target column {target!r}",
+    }
     if task == "classification":
         classes, y = np.unique(y_values, return_inverse=True)
         if len(classes) < 2:

@@ -1,0 +1,161 @@
+"""Diagnostics while training: a guard against divergence, and per-epoch health figures.
+
+Both are callbacks. They look at the gradients after the backward pass and before the update
+(the ``on_backward_end`` event), so a guard that stops training leaves the last good weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet._errors import GlassnetError
+from glassnet.callbacks import Callback
+from glassnet.layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
+
+
+class TrainingDiverged(GlassnetError, ArithmeticError):
+    """Training stopped because the loss or a gradient became NaN/Inf or exploded."""
+
+
+def _saturation(layer) -> float:
+    """Fraction of a sigmoid/tanh brick's last outputs within 1e-3 of their bounds."""
+    out = getattr(layer, "_out", None)
+    if out is None:
+        return 0.0
+    if isinstance(layer, Sigmoid):
+        return float(np.mean((out < 1e-3) | (out > 1 - 1e-3)))
+    return float(np.mean(np.abs(out) > 1 - 1e-3))
+
+
+def _dead_fraction(layer) -> float:
+    """Fraction of a ReLU brick's units that were inactive for every row of the last batch."""
+    mask = getattr(layer, "_mask", None)
+    if mask is None:
+        return 0.0
+    return float(np.mean(~mask.any(axis=0)))
+
+
+def likely_causes(network, state) -> list[str]:
+    """Plausible reasons for a divergence, most specific first; the learning rate always last."""
+    causes = []
+    scale = state.extra.get("input_scale", 0.0)
+    if scale > 20:
+        causes.append(
+            f"inputs are not scaled (the largest |x| is {scale:g}): scale them to about 0..1 "
+            "or standardise them"
+        )
+    for layer in network.layers:
+        if isinstance(layer, (Sigmoid, Tanh)) and _saturation(layer) > 0.5:
+            causes.append(
+                f"saturated units in {layer.name} ({_saturation(layer):.0%} of "
+                "outputs stuck at their bounds)"
+            )
+        if isinstance(layer, (ReLU, LeakyReLU)) and _dead_fraction(layer) > 0.5:
+            causes.append(
+                f"dead ReLUs in {layer.name} ({_dead_fraction(layer):.0%} of units "
+                "inactive for the whole batch)"
+            )
+    lr = state.optimizer.learning_rate
+    causes.append(f"the learning rate is too high ({lr:g}): try {lr / 10:g}")
+    return causes
+
+
+class TrainingGuard(Callback):
+    """Stop training with :class:`TrainingDiverged` when the loss or a gradient becomes NaN or
+    Inf, or when the gradient norm explodes: grows past ``explode_factor`` times its median over
+    the first ``warmup`` steps. The message names the layer, the epoch and step, and the likely
+    cause; the weights are left as they were before the bad step."""
+
+    def __init__(self, explode_factor: float = 1e4, warmup: int = 20) -> None:
+        self.explode_factor = float(explode_factor)
+        self.warmup = int(warmup)
+
+    def on_train_begin(self, state) -> None:
+        self.early_norms: list[float] = []
+
+    def _stop(self, state, problem: str) -> None:
+        causes = likely_causes(state.network, state)
+        raise TrainingDiverged(
+            f"training stopped at epoch {state.epoch + 1}, step {state.step + 1}: {problem}. "
+            f"Likely cause: {causes[0]}"
+            + (f" (also possible: {'; '.join(causes[1:])})" if len(causes) > 1 else "")
+            + ". The weights are those before this step."
+        )
+
+    def on_backward_end(self, state) -> None:
+        network = state.network
+        if not np.isfinite(state.batch_loss):
+            where = next(
+                (
+                    layer.name
+                    for layer in network.layers
+                    if isinstance(layer, Dense) and not np.all(np.isfinite(layer._x))
+                ),
+                network.layers[-1].name,
+            )
+            self._stop(
+                state, f"the loss is {state.batch_loss} (first non-finite values entering {where})"
+            )
+        squares = 0.0
+        for layer in reversed(network.layers):
+            for key, grad in layer.grads.items():
+                square = float(np.sum(grad.astype(np.float64) ** 2))
+                if not np.isfinite(square):
+                    self._stop(state, f"the gradient of {layer.name}.{key} is NaN or Inf")
+                squares += square
+        norm = squares**0.5
+        if len(self.early_norms) < self.warmup:
+            self.early_norms.append(norm)
+            return
+        limit = self.explode_factor * max(float(np.median(self.early_norms)), 1e-12)
+        if norm > limit:
+            largest = max(
+                (
+                    (layer.name, key, float(np.linalg.norm(grad)))
+                    for layer in network.layers
+                    for key, grad in layer.grads.items()
+                ),
+                key=lambda item: item[2],
+            )
+            growth = norm / (limit / self.explode_factor)
+            self._stop(
+                state,
+                f"the gradient norm exploded to {norm:.3g} ({growth:.3g} times its early "
+                f"median), largest in {largest[0]}.{largest[1]}",
+            )
+
+
+class HealthMonitor(Callback):
+    """Per-epoch health figures, added to the epoch logs (and so to the History):
+
+    - ``grad_norm/<dense>``: mean over the epoch's batches of the layer's gradient norm;
+    - ``dead/<relu>``: fraction of units inactive for every row of every batch of the epoch;
+    - ``saturated/<sigmoid or tanh>``: mean fraction of outputs within 1e-3 of their bounds.
+    """
+
+    def on_epoch_begin(self, state) -> None:
+        self.norms: dict[str, list[float]] = {}
+        self.active: dict[str, np.ndarray] = {}
+        self.saturated: dict[str, list[float]] = {}
+
+    def on_backward_end(self, state) -> None:
+        for layer in state.network.layers:
+            if isinstance(layer, Dense):
+                squares = sum(
+                    float(np.sum(g.astype(np.float64) ** 2)) for g in layer.grads.values()
+                )
+                self.norms.setdefault(layer.name, []).append(squares**0.5)
+            elif isinstance(layer, (ReLU, LeakyReLU)):
+                active = layer._mask.any(axis=0)
+                seen = self.active.get(layer.name)
+                self.active[layer.name] = active if seen is None else (seen | active)
+            elif isinstance(layer, (Sigmoid, Tanh)):
+                self.saturated.setdefault(layer.name, []).append(_saturation(layer))
+
+    def on_epoch_end(self, state, logs) -> None:
+        for name, norms in self.norms.items():
+            logs[f"grad_norm/{name}"] = float(np.mean(norms))
+        for name, active in self.active.items():
+            logs[f"dead/{name}"] = float(1.0 - np.mean(active))
+        for name, fractions in self.saturated.items():
+            logs[f"saturated/{name}"] = float(np.mean(fractions))

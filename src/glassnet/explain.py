@@ -1,0 +1,300 @@
+"""Explain one training step in the XOR tutorial's words, with the library's own numbers.
+
+:func:`explain` turns a :class:`~glassnet.trace.Trace` into a list of :class:`Step` records (a
+name such as ``dLoss/dW2``, its formula, its value), in the order a person would compute them
+by hand: the forward pass, the loss, the backward pass layer by layer, the update and the loss
+after it. :func:`render` prints them as text, Markdown or JSON. Every value is taken from the
+trace, which recorded what the network's own ``forward``/``backward`` and the optimizer computed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from glassnet.trace import LayerTrace, Trace
+
+#: Arrays with more elements than this are shown as shape and summary statistics.
+FULL_VALUES_UP_TO = 64
+
+
+@dataclass
+class Step:
+    section: str
+    name: str
+    formula: str
+    value: np.ndarray | float | None = None
+    note: str = ""
+
+
+def _symbols(trace: Trace) -> list[dict]:
+    """Tutorial names per layer: W1, b1, z1 for the first Dense, h1 for what follows it, ..."""
+    names, dense_count, previous, after_dense = [], 0, "X", 0
+    for layer in trace.layers:
+        if layer.kind == "Dense":
+            dense_count += 1
+            out = f"z{dense_count}"
+            names.append(
+                {
+                    "in": previous,
+                    "out": out,
+                    "W": f"W{dense_count}",
+                    "b": f"b{dense_count}",
+                    "k": dense_count,
+                }
+            )
+            after_dense = 0
+        else:
+            out = f"h{dense_count}" + "'" * after_dense
+            after_dense += 1
+            names.append({"in": previous, "out": out, "k": dense_count})
+        previous = out
+    return names
+
+
+_FORWARD = {
+    "Sigmoid": "sigmoid({i})",
+    "Tanh": "tanh({i})",
+    "ReLU": "max({i}, 0)",
+    "LeakyReLU": "{i} where {i} > 0, else slope * {i}",
+    "Identity": "{i}",
+    "Softmax": "softmax({i})",
+    "Dropout": "{i} * mask / (1 - p)",
+}
+_LOCAL = {
+    "Sigmoid": "{o} (1 - {o})",
+    "Tanh": "1 - {o}^2",
+    "ReLU": "1 where {i} > 0, else 0",
+    "LeakyReLU": "1 where {i} > 0, else slope",
+    "Identity": "1",
+    "Dropout": "mask / (1 - p)",
+}
+_LOSS_VALUE = {
+    "MSE": "mean(({o} - y)^2)",
+    "MAE": "mean(|{o} - y|)",
+    "SoftmaxCrossEntropy": "mean over rows of -sum(y log softmax({o}))",
+    "BinaryCrossEntropy": "mean(-(y log sigmoid({o}) + (1 - y) log(1 - sigmoid({o}))))",
+}
+_LOSS_GRAD = {
+    "MSE": "2 ({o} - y) / {size}",
+    "MAE": "sign({o} - y) / {size}",
+    "SoftmaxCrossEntropy": "(softmax({o}) - y) / {batch}",
+    "BinaryCrossEntropy": "(sigmoid({o}) - y) / {size}",
+}
+
+
+def explain(trace: Trace) -> list[Step]:
+    """The steps of the walkthrough, in order, each with its value from ``trace``."""
+    symbols = _symbols(trace)
+    layers = trace.layers
+    steps: list[Step] = [
+        Step("input", "X", "the input batch", trace.X),
+        Step("input", "y", "the targets", trace.target),
+    ]
+    for layer, sym in zip(layers, symbols, strict=True):
+        for key, value in layer.params.items():
+            steps.append(
+                Step("parameters", sym[key], f"{key} of {layer.name}, before the step", value)
+            )
+
+    for layer, sym in zip(layers, symbols, strict=True):
+        if layer.kind == "Dense":
+            bias = f" + {sym['b']}" if "b" in layer.params else ""
+            formula = f"{sym['in']} {sym['W']}{bias}"
+        else:
+            formula = _FORWARD[layer.kind].format(i=sym["in"])
+        steps.append(Step("forward", sym["out"], formula, layer.output, layer.name))
+
+    out = symbols[-1]["out"]
+    output = layers[-1].output
+    steps.append(
+        Step("loss", "data term", _LOSS_VALUE[trace.loss_name].format(o=out), trace.data_loss)
+    )
+    weights = [sym["W"] for sym in symbols if "W" in sym]
+    ridge = " + ".join(f"|{w}|^2" for w in weights)
+    steps.append(
+        Step(
+            "loss",
+            "Ridge term",
+            f"alpha/2 ({ridge}), alpha = {trace.l2:g}",
+            trace.l2_term,
+            "biases are not penalised",
+        )
+    )
+    steps.append(Step("loss", "Loss", "data term + Ridge term", trace.loss))
+
+    size, batch = output.size, output.shape[0]
+    steps.append(
+        Step(
+            "backward",
+            f"dLoss/d{out}",
+            _LOSS_GRAD[trace.loss_name].format(o=out, size=size, batch=batch),
+            layers[-1].grad_output,
+            "the gradient the loss hands to the network",
+        )
+    )
+    chain = {"factors": [f"dLoss/d{out}"], "previous": None}
+    first_dense = next(i for i, layer in enumerate(layers) if layer.kind == "Dense")
+    for index in range(len(layers) - 1, -1, -1):
+        layer, sym = layers[index], symbols[index]
+        steps.extend(_backward_steps(layer, sym, trace, chain, index == first_dense))
+
+    for layer, sym in zip(layers, symbols, strict=True):
+        for key in layer.params:
+            name = sym[key]
+            steps.append(
+                Step(
+                    "update",
+                    f"{name} new",
+                    f"{name} - lr * dLoss/d{name}, lr = {trace.learning_rate:g}",
+                    layer.params_after[key],
+                )
+            )
+    change = trace.loss_after - trace.loss
+    steps.append(
+        Step(
+            "after",
+            "Loss after the step",
+            "the same loss on the same batch",
+            trace.loss_after,
+            f"{'lower' if change < 0 else 'NOT lower'} by {abs(change):.6g}",
+        )
+    )
+    return steps
+
+
+def _backward_steps(
+    layer: LayerTrace, sym: dict, trace: Trace, chain: dict, is_first_dense: bool
+) -> list[Step]:
+    """Steps for one brick, walking backwards; ``chain`` holds the chain-rule factors so far and
+    the Dense step before this one, to say which factors are reused."""
+    o, i = sym["out"], sym["in"]
+    factors = chain["factors"]
+    section = f"backward through {layer.name}"
+    if layer.kind != "Dense":
+        factors.append(f"d{o}/d{i}")
+        if layer.local_grad is None:  # Softmax: the full Jacobian-vector product
+            formula = f"{o} * (dLoss/d{o} - sum over classes of dLoss/d{o} * {o})"
+            return [Step(section, f"dLoss/d{i}", formula, layer.grad_input)]
+        local = _LOCAL[layer.kind].format(o=o, i=i)
+        return [
+            Step(section, f"d{o}/d{i}", local, layer.local_grad, "elementwise"),
+            Step(
+                section,
+                f"dLoss/d{i}",
+                f"dLoss/d{o} * d{o}/d{i}",
+                layer.grad_input,
+                f"= {' * '.join(factors)}",
+            ),
+        ]
+    W, b = sym["W"], sym.get("b")
+    note = f"dLoss/d{o} = {' * '.join(factors)}"
+    if chain["previous"] is not None:
+        previous_out, previous_W = chain["previous"]
+        note += f"; its first factors, dLoss/d{previous_out}, are reused from the {previous_W} step"
+    chain["previous"] = (o, W)
+    steps = [Step(section, f"d{o}/d{W}", i, layer.input, "the layer's input")]
+    data_grad = layer.data_grads["W"]
+    if trace.l2:
+        steps.append(Step(section, f"dLoss/d{W} (data)", f"{i}^T dLoss/d{o}", data_grad, note))
+        steps.append(
+            Step(section, f"dLoss/d{W} (Ridge)", f"alpha {W}", layer.grads["W"] - data_grad)
+        )
+        steps.append(Step(section, f"dLoss/d{W}", "data part + Ridge part", layer.grads["W"]))
+    else:
+        steps.append(Step(section, f"dLoss/d{W}", f"{i}^T dLoss/d{o}", layer.grads["W"], note))
+    if b is not None:
+        steps.append(
+            Step(section, f"dLoss/d{b}", f"sum over the batch of dLoss/d{o}", layer.grads["b"])
+        )
+    if not is_first_dense:
+        factors.append(f"d{o}/d{i}")
+        steps.append(Step(section, f"d{o}/d{i}", W, layer.params["W"], "the weights themselves"))
+        steps.append(Step(section, f"dLoss/d{i}", f"dLoss/d{o} {W}^T", layer.grad_input))
+    return steps
+
+
+# ----------------------------------------------------------------------------- rendering
+def _summary(value: np.ndarray) -> dict:
+    value = np.asarray(value, dtype=np.float64)
+    return {
+        "min": float(value.min()),
+        "mean": float(value.mean()),
+        "max": float(value.max()),
+        "norm": float(np.linalg.norm(value)),
+    }
+
+
+def _value_text(value) -> str:
+    if value is None:
+        return ""
+    if np.isscalar(value):
+        return f"{float(value):.6g}"
+    value = np.asarray(value)
+    if value.size > FULL_VALUES_UP_TO:
+        stats = _summary(value)
+        return (
+            f"min {stats['min']:.4g}, mean {stats['mean']:.4g}, max {stats['max']:.4g}, "
+            f"norm {stats['norm']:.4g}"
+        )
+    return np.array2string(value, precision=4, suppress_small=False, max_line_width=96)
+
+
+def _shape(value) -> str:
+    return "" if value is None or np.isscalar(value) else str(tuple(np.shape(value)))
+
+
+def to_json(steps: list[Step], header: dict) -> str:
+    """Every step with its exact value (small arrays as lists, large ones as statistics)."""
+    items = []
+    for step in steps:
+        item = {"section": step.section, "name": step.name, "formula": step.formula}
+        if step.note:
+            item["note"] = step.note
+        if step.value is not None:
+            if np.isscalar(step.value):
+                item["value"] = float(step.value)
+            else:
+                value = np.asarray(step.value)
+                item["shape"] = list(value.shape)
+                if value.size > FULL_VALUES_UP_TO:
+                    item["summary"] = _summary(value)
+                else:
+                    item["value"] = value.tolist()
+        items.append(item)
+    return json.dumps({**header, "steps": items})
+
+
+def render(steps: list[Step], header: dict, fmt: str = "text") -> str:
+    """The walkthrough as ``text``, ``markdown`` or ``json``."""
+    if fmt == "json":
+        return to_json(steps, header)
+    if fmt not in ("text", "markdown"):
+        raise ValueError(f"format must be 'text', 'markdown' or 'json', got {fmt!r}")
+    markdown = fmt == "markdown"
+    lines = [("# " if markdown else "") + header["title"], ""]
+    lines += [("- " if markdown else "  ") + line for line in header["about"]]
+    section = None
+    for step in steps:
+        if step.section != section:
+            section = step.section
+            lines += ["", f"## {section}" if markdown else f"== {section} =="]
+        shape = _shape(step.value)
+        title = f"{step.name} = {step.formula}" if step.formula else step.name
+        if markdown:
+            lines.append(f"- **{step.name}** = `{step.formula}` {shape}".rstrip())
+            if step.note:
+                lines.append(f"  ({step.note})")
+            text = _value_text(step.value)
+            if text:
+                block = text if "\n" in text or text.startswith("[") else text
+                lines += ["  ```", *["  " + row for row in block.splitlines()], "  ```"]
+        else:
+            note = f"   [{step.note}]" if step.note else ""
+            lines.append(f"{title}   {shape}{note}".rstrip())
+            text = _value_text(step.value)
+            if text:
+                lines += ["    " + row for row in text.splitlines()]
+    return "\n".join(lines) + "\n"
