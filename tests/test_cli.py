@@ -199,3 +199,82 @@ def test_error_not_a_model_and_bad_csv(tmp_path):
 def test_each_command_has_help(command):
     result = run_cli(command, "--help")
     assert result.returncode == 0 and "usage: glassnet" in result.stdout
+
+
+# ----------------------------------------------------------------------------- see inside
+def test_explain_prints_the_walkthrough():
+    result = run_cli("explain")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    order = ["z1 = X W1 + b1", "h1 = sigmoid(z1)", "z2 = h1 W2 + b2", "h2 = sigmoid(z2)",
+             "data term", "Ridge term", "dLoss/dh2 = 2 (h2 - y) / 8", "dh2/dz2 = h2 (1 - h2)",
+             "dz2/dW2 = h1", "dLoss/dW2", "dz2/dh1 = W2", "dh1/dz1 = h1 (1 - h1)", "dLoss/dW1",
+             "W1 new = W1 - lr * dLoss/dW1", "Loss after the step"]  # fmt: skip
+    positions = [text.index(fragment) for fragment in order]
+    assert positions == sorted(positions)
+    assert "reused from the W2 step" in text and "[lower by" in text
+
+
+def test_explain_numbers_equal_the_training_loop():
+    result = run_cli("explain", "--steps", "3", "--hidden", "4", "--lr", "0.5", "--l2", "0.01",
+                     "--seed", "2", "--format", "json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    steps = {step["name"]: step for step in json.loads(result.stdout)["steps"]}
+    # The same network trained by fit for 2 epochs, then one more step by hand.
+    X, labels = glassnet.datasets.xor_table()
+    y = glassnet.datasets.one_hot(labels)
+    net = glassnet.mlp([2, 4, 2], activation="sigmoid", output="sigmoid", init="fan_in_uniform",
+                       seed=2)  # fmt: skip
+    optimizer = glassnet.SGD(0.5)
+    glassnet.fit(net, X, y, loss="mse", optimizer=optimizer, epochs=2, batch_size=None, l2=0.01,
+                 progress=False)  # fmt: skip
+    np.testing.assert_array_equal(steps["W1"]["value"], net.get_weights()["dense1.W"])
+    outputs, data_loss, _ = net.loss_and_gradients(glassnet.MSE(), X, y, l2=0.01)
+    np.testing.assert_array_equal(steps["h2"]["value"], outputs)
+    assert steps["data term"]["value"] == data_loss
+    np.testing.assert_array_equal(steps["dLoss/dW1"]["value"], net.layers[0].grads["W"])
+    np.testing.assert_array_equal(steps["dLoss/dW2"]["value"], net.layers[2].grads["W"])
+    optimizer.step(net.parameters())
+    np.testing.assert_array_equal(steps["W2 new"]["value"], net.get_weights()["dense2.W"])
+    assert steps["Loss after the step"]["value"] < steps["Loss"]["value"]
+
+
+def test_explain_markdown_and_a_saved_model(tmp_path):
+    assert "## forward" in run_cli("explain", "--format", "markdown").stdout
+    model = tmp_path / "digits.npz"
+    assert run_cli("train", "digits", "--epochs", "2", "--save", model, "--quiet").returncode == 0
+    result = run_cli("explain", model, "digits", "--rows", "5")
+    assert result.returncode == 0, result.stderr
+    assert "(64, 128)" in result.stdout and "norm" in result.stdout  # large layers summarised
+    assert "dLoss/dz2 = (softmax(z2) - y) / 5" in result.stdout
+    assert_one_line_error(run_cli("explain", model), "explain MODEL needs INPUT")
+
+
+def test_explain_descent_picture(tmp_path):
+    picture = tmp_path / "descent.png"
+    result = run_cli("explain", "--descent", picture)
+    assert result.returncode == 0, result.stderr
+    assert "step 20: x =  1.942354" in result.stdout
+    assert picture.stat().st_size > 10_000
+
+
+def test_train_pictures(tmp_path):
+    gif, curves = tmp_path / "xor.gif", tmp_path / "curves.png"
+    result = run_cli("train", "xor", "--hidden", "3", "--epochs", "40", "--animate", gif,
+                     "--plot", curves, "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    from PIL import Image
+
+    with Image.open(gif) as animation, Image.open(curves) as picture:
+        assert animation.n_frames == 40 and picture.size == (1000, 360)
+    assert_one_line_error(run_cli("train", "moons", "--plot-weights", tmp_path / "w.png"),
+                          "need image data")  # fmt: skip
+
+
+def test_guard_stops_divergence_and_saves_nothing(tmp_path):
+    model = tmp_path / "diverged.npz"
+    result = run_cli(
+        "train", "moons", "--optimizer", "sgd", "--lr", "10000", "--save", model, "--quiet"
+    )
+    assert_one_line_error(result, "training stopped at epoch 1", "learning rate is too high")
+    assert not model.exists()

@@ -18,14 +18,18 @@ import numpy as np
 
 from glassnet import __version__
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
+from glassnet.explain import explain, render
 from glassnet.io import load as load_model
 from glassnet.io import save
+from glassnet.layers import Dense
+from glassnet.losses import get_loss
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
 from glassnet.preprocessing import Standardizer
-from glassnet.recipes import recipe_for
+from glassnet.recipes import XOR_TUTORIAL, recipe_for
 from glassnet.schedules import SCHEDULES, get_schedule
-from glassnet.train import evaluate, fit
+from glassnet.trace import trace
+from glassnet.train import evaluate, fit, train_step
 
 TUTORIAL_DATASET = "xor-table"
 
@@ -112,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--n-samples", type=_positive_int, help="size of a synthetic data set")
     train.add_argument("--noise", type=_non_negative_float, help="noise of a synthetic data set")
     train.add_argument("--save", metavar="MODEL", help="save the trained model (.npz)")
+    train.add_argument("--no-guard", action="store_true", help="do not stop on NaN/exploding")
+    pictures = train.add_argument_group("pictures (need: pip install 'glassnet[plot]')")
+    pictures.add_argument("--animate", metavar="GIF", help="2-D data: the boundary as it learns")
+    pictures.add_argument("--plot", metavar="PNG", help="loss and accuracy per epoch")
+    pictures.add_argument("--plot-weights", metavar="PNG", help="images: first-layer weights")
+    pictures.add_argument("--plot-confusion", metavar="PNG", help="the test confusion matrix")
+    pictures.add_argument("--plot-mistakes", metavar="PNG", help="images: worst test mistakes")
     _output_options(train)
 
     evaluate_ = commands.add_parser(
@@ -127,6 +138,34 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model", metavar="MODEL")
     predict.add_argument("input", metavar="INPUT", help="a .csv (header row) or .npy file")
     predict.add_argument("-o", "--output", metavar="FILE", help="write a .csv here (else stdout)")
+
+    explain_ = commands.add_parser(
+        "explain",
+        help="one training step with every number shown (the XOR walkthrough)",
+        description=(
+            "Without MODEL: one step of the XOR tutorial's 2-3-2 sigmoid network on the truth "
+            "table, forward, loss, backward (chain rule) and update, with the library's own "
+            "numbers. With MODEL INPUT: one step of a saved model on rows of INPUT (a data set "
+            "name, a .csv with the target column, or a .npy with --labels). With --descent: "
+            "gradient descent on f(x) = x^2 - 4x + 5, drawn on the curve."
+        ),
+    )
+    explain_.add_argument("model", nargs="?", metavar="MODEL")
+    explain_.add_argument("input", nargs="?", metavar="INPUT")
+    explain_.add_argument("--hidden", type=_positive_int, default=3, help="hidden neurons (3)")
+    explain_.add_argument("--seed", type=int, default=0)
+    explain_.add_argument(
+        "--lr", type=_positive_float, help="learning rate (1.0; 0.01 for a model)"
+    )
+    explain_.add_argument(
+        "--l2", type=_non_negative_float, help="L2 strength (1e-4; 0 for a model)"
+    )
+    explain_.add_argument("--steps", type=_positive_int, default=1, help="show the last of K steps")
+    explain_.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    explain_.add_argument("--rows", type=_positive_int, default=4, help="rows of INPUT to use (4)")
+    explain_.add_argument("--labels", help="a .npy of targets for a .npy INPUT")
+    explain_.add_argument("--descent", metavar="PNG", help="draw gradient descent on a parabola")
+    _data_options(explain_)
 
     info = commands.add_parser("info", help="show a saved model's layers and metadata")
     info.add_argument("model", metavar="MODEL")
@@ -162,7 +201,7 @@ def _load_dataset(
         seed=seed,
         target=args.target,
         task=args.task,
-        progress=not args.quiet,
+        progress=not getattr(args, "quiet", False),
     )
 
 
@@ -225,6 +264,21 @@ def command_train(args: argparse.Namespace) -> int:
             f"{recipe.optimizer}, learning rate {recipe.lr:g} ({recipe.schedule}), batch size "
             f"{recipe.batch_size or 'full'}, {recipe.epochs} epochs"
         )
+    callbacks = []
+    if args.animate:
+        from glassnet.plot import BoundaryAnimation
+
+        callbacks.append(
+            BoundaryAnimation(
+                X_train,
+                data.y_train,
+                args.animate,
+                title=f"{name}: hidden {list(recipe.hidden)}, {recipe.activation}",
+            )
+        )
+    image_pictures = args.plot_weights or args.plot_mistakes
+    if image_pictures and len(data.input_shape) != 2:
+        raise ValueError(f"--plot-weights and --plot-mistakes need image data; {name} is not")
     started = time.perf_counter()
     history = fit(
         network,
@@ -240,8 +294,11 @@ def command_train(args: argparse.Namespace) -> int:
         metrics=["accuracy"] if data.task == "classification" else None,
         seed=args.seed,
         progress=not args.quiet,
+        callbacks=callbacks,
+        guard=not args.no_guard,
     )
     seconds = time.perf_counter() - started
+    _train_pictures(args, network, history, data, X_test, name)
     test = evaluate(
         network,
         loss,
@@ -294,6 +351,31 @@ def command_train(args: argparse.Namespace) -> int:
     if saved:
         print(f"saved the model to {saved}")
     return 0
+
+
+def _train_pictures(args, network, history, data: Dataset, X_test: np.ndarray, name: str) -> None:
+    """Write the pictures asked for on the command line."""
+    if not (args.plot or args.plot_confusion or args.plot_weights or args.plot_mistakes):
+        return
+    from glassnet import plot
+
+    if args.plot:
+        plot.plot_curves(history, args.plot, title=f"{name}: learning curves")
+    if data.task != "classification":
+        if args.plot_confusion:
+            raise ValueError("--plot-confusion needs a classification data set")
+        return
+    proba = network.predict_proba(X_test)
+    if args.plot_confusion:
+        plot.plot_confusion(
+            data.y_test, proba.argmax(axis=1), data.class_names, args.plot_confusion
+        )
+    if args.plot_weights:
+        plot.plot_weights(network, data.input_shape, args.plot_weights)
+    if args.plot_mistakes:
+        plot.plot_mistakes(
+            data.X_test, data.y_test, proba, data.input_shape, data.class_names, args.plot_mistakes
+        )
 
 
 # ------------------------------------------------------------------------------- evaluate
@@ -398,6 +480,110 @@ def command_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------- explain
+def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``--rows`` rows of INPUT and their targets, scaled as the model expects."""
+    meta = network.metadata
+    source = args.input
+    if source in DATASETS or source.lower().endswith(".csv") and meta.get("target") is None:
+        data = _load_dataset(
+            source, args, meta.get("seed", 0), meta.get("n_samples"), meta.get("noise")
+        )
+        X, y, task, n_classes = data.X_test, data.y_test, data.task, data.n_outputs
+    elif source.lower().endswith(".csv"):
+        from glassnet.datasets.table import read_numeric_csv
+
+        header, values = read_numeric_csv(source)
+        target = args.target or meta["target"]
+        if target not in header:
+            raise ValueError(f"{source}: no target column {target!r}")
+        features = meta.get("feature_names") or [c for c in header if c != target]
+        X = values[:, [header.index(c) for c in features]]
+        y_values = values[:, header.index(target)]
+        task = meta.get("task", "classification")
+        names = meta.get("class_names") or []
+        if task == "classification":
+            lookup = {float(name): k for k, name in enumerate(names)}
+            y = np.array([lookup[v] for v in y_values])
+        else:
+            y = y_values[:, None]
+        n_classes = len(names)
+    else:
+        X = _read_input(Path(source), network)
+        if args.labels is None:
+            raise ValueError("a .npy INPUT needs --labels FILE.npy with its targets")
+        y = np.load(args.labels, allow_pickle=False)
+        task = meta.get("task", "classification")
+        n_classes = network.out_features
+    rows = slice(0, args.rows)
+    X, y = _inputs(network, X[rows]), y[rows]
+    if task == "classification" and meta.get("loss") in ("mse", "mae"):
+        y = one_hot(y, n_classes)
+    return X, y
+
+
+def command_explain(args: argparse.Namespace) -> int:
+    if args.descent:
+        from glassnet.descent import gradient_descent, parabola
+        from glassnet.plot import plot_descent
+
+        lr = args.lr if args.lr is not None else 0.1
+        iterates = gradient_descent(x0=-3.0, learning_rate=lr, steps=max(args.steps, 20))
+        print(f"gradient descent on f(x) = x^2 - 4x + 5, x <- x - {lr:g} * (2x - 4), from x = -3")
+        for step, x in enumerate(iterates):
+            print(f"  step {step:2d}: x = {x: .6f}   f(x) = {parabola(x):.6f}")
+        plot_descent(iterates, args.descent, learning_rate=lr)
+        print(f"wrote {args.descent}")
+        return 0
+    if args.model is None:
+        X, labels = load(TUTORIAL_DATASET).X_train, load(TUTORIAL_DATASET).y_train
+        y = one_hot(labels, 2)
+        network = mlp(
+            [2, args.hidden, 2],
+            activation="sigmoid",
+            output="sigmoid",
+            init=XOR_TUTORIAL.init,
+            seed=args.seed,
+        )
+        loss, lr = "mse", args.lr if args.lr is not None else XOR_TUTORIAL.lr
+        l2 = args.l2 if args.l2 is not None else XOR_TUTORIAL.l2
+        title = f"One training step of the XOR tutorial's 2-{args.hidden}-2 sigmoid network"
+    else:
+        if args.input is None:
+            raise ValueError("explain MODEL needs INPUT: a data set name, a .csv or a .npy")
+        network = load_model(args.model)
+        X, y = _explain_batch(args, network)
+        loss = network.metadata.get("loss", "cross_entropy")
+        lr = args.lr if args.lr is not None else 0.01
+        l2 = args.l2 if args.l2 is not None else 0.0
+        title = f"One training step of {args.model} on {len(X)} rows of {args.input}"
+    optimizer = get_optimizer("sgd", lr)
+    for _ in range(args.steps - 1):
+        train_step(network, get_loss(loss), optimizer, X, y, l2=l2)
+    record = trace(network, loss, X, y, optimizer=optimizer, l2=l2)
+    layers = " -> ".join(
+        f"{layer.name} ({layer.fan_in}->{layer.fan_out})"
+        if isinstance(layer, Dense)
+        else layer.name
+        for layer in network.layers
+    )
+    header = {
+        "title": title + ", explained with glassnet's own numbers",
+        "about": [
+            f"network: {layers}",
+            f"loss: {record.loss_name}" + (f" + Ridge (L2), alpha = {l2:g}" if l2 else ""),
+            f"update: plain gradient descent, W <- W - lr * dLoss/dW, lr = {lr:g}",
+            f"this is step {args.steps} of {args.steps}"
+            + (f" (the first {args.steps - 1} were run the same way)" if args.steps > 1 else ""),
+        ],
+        "step": args.steps,
+    }
+    sys.stdout.write(render(explain(record), header, args.format))
+    if args.format == "json":
+        sys.stdout.write("\n")
+    return 0
+
+
 # ------------------------------------------------------------------------------- info
 def command_info(args: argparse.Namespace) -> int:
     network = load_model(args.model)
@@ -423,6 +609,7 @@ COMMANDS = {
     "train": command_train,
     "evaluate": command_evaluate,
     "predict": command_predict,
+    "explain": command_explain,
     "info": command_info,
 }
 
@@ -440,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print("glassnet: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, OSError, ImportError) as error:
+    except (ValueError, TypeError, OSError, ImportError, ArithmeticError) as error:
         if os.environ.get("GLASSNET_DEBUG"):  # the full traceback, for bug reports
             raise
         message = " ".join(str(error).split())  # one line, whatever the error held

@@ -36,7 +36,8 @@ def _dead_fraction(layer) -> float:
 
 
 def likely_causes(network, state) -> list[str]:
-    """Plausible reasons for a divergence, most specific first; the learning rate always last."""
+    """Plausible reasons for a divergence, most likely first: unscaled inputs, then the learning
+    rate, then the units' state (saturated or dead units are usually a symptom of large steps)."""
     causes = []
     scale = state.extra.get("input_scale", 0.0)
     if scale > 20:
@@ -44,6 +45,8 @@ def likely_causes(network, state) -> list[str]:
             f"inputs are not scaled (the largest |x| is {scale:g}): scale them to about 0..1 "
             "or standardise them"
         )
+    lr = state.optimizer.learning_rate
+    causes.append(f"the learning rate is too high ({lr:g}): try {lr / 10:g}")
     for layer in network.layers:
         if isinstance(layer, (Sigmoid, Tanh)) and _saturation(layer) > 0.5:
             causes.append(
@@ -55,8 +58,6 @@ def likely_causes(network, state) -> list[str]:
                 f"dead ReLUs in {layer.name} ({_dead_fraction(layer):.0%} of units "
                 "inactive for the whole batch)"
             )
-    lr = state.optimizer.learning_rate
-    causes.append(f"the learning rate is too high ({lr:g}): try {lr / 10:g}")
     return causes
 
 
