@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import glassnet
+import glassnet.datasets
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -227,7 +228,7 @@ def test_explain_numbers_equal_the_training_loop():
                        seed=2)  # fmt: skip
     optimizer = glassnet.SGD(0.5)
     glassnet.fit(net, X, y, loss="mse", optimizer=optimizer, epochs=2, batch_size=None, l2=0.01,
-                 progress=False)  # fmt: skip
+                 shuffle=False, progress=False)  # fmt: skip
     np.testing.assert_array_equal(steps["W1"]["value"], net.get_weights()["dense1.W"])
     outputs, data_loss, _ = net.loss_and_gradients(glassnet.MSE(), X, y, l2=0.01)
     np.testing.assert_array_equal(steps["h2"]["value"], outputs)

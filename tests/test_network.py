@@ -89,11 +89,18 @@ def test_wrong_input_shape_is_named():
         Network([Dense(3, 4), "relu"])
 
 
-def test_backward_returns_input_gradient(rng):
+def test_backward_skips_the_input_gradient_unless_asked(rng):
     net = Network([Dense(3, 4), Softmax()], seed=0, dtype=np.float64)
     x = rng.normal(size=(2, 3))
+    grad_out = rng.normal(size=(2, 4))
     net.forward(x, training=True)
-    assert net.backward(np.ones((2, 4))).shape == (2, 3)
+    assert net.backward(grad_out) is None
+    assert net.layers[0].grads["W"].any()
+    first = net.layers[0]
+    first.input_grad = True
+    net.forward(x, training=True)
+    grad_softmax = net.layers[1].backward(grad_out)
+    np.testing.assert_allclose(first.backward(grad_softmax), grad_softmax @ first.params["W"].T)
 
 
 def test_copy_and_set_weights_are_independent():

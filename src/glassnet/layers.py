@@ -10,6 +10,11 @@ Every brick follows one contract. Samples are rows: ``x`` has shape ``(batch, fe
     returns dLoss/d(input).
 
 Each backward pass sits right under its forward pass, with the chain-rule step as a comment.
+
+Speed without a second implementation: a brick writes its results into arrays it owns and reuses
+from one batch to the next (``self._buffer(...)`` and NumPy's ``out=``), so a training step
+allocates no large temporaries. An array a brick returns is therefore valid until its next
+``forward``/``backward`` call; :class:`~glassnet.network.Network` copies what it hands out.
 """
 
 from __future__ import annotations
@@ -37,11 +42,25 @@ class Layer:
     preceding_init: str = "glorot_uniform"
     #: Parameters that the L2 (Ridge) penalty applies to.
     regularized: tuple[str, ...] = ()
+    #: Whether ``backward`` must return dLoss/d(input). The network turns it off for its first
+    #: brick, whose input is the data: nobody needs that gradient, and it costs a matrix product.
+    input_grad: bool = True
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.name: str = type(self).__name__.lower()
+        self._buffers: dict[tuple, np.ndarray] = {}
+
+    def _buffer(self, role: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """A scratch array owned by this brick, reused whenever the same shape comes back."""
+        key = (role, shape, np.dtype(dtype))
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            if len(self._buffers) > 16:  # many batch shapes seen: start afresh
+                self._buffers.clear()
+            buffer = self._buffers[key] = np.empty(shape, dtype=dtype)
+        return buffer
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         raise NotImplementedError
@@ -59,6 +78,7 @@ class Layer:
 
     def astype(self, dtype: np.dtype) -> None:
         """Cast parameters and gradient buffers to ``dtype`` in place of the old arrays."""
+        self._buffers.clear()
         for key in self.params:
             self.params[key] = self.params[key].astype(dtype)
             self.grads[key] = np.zeros_like(self.params[key])
@@ -134,20 +154,29 @@ class Dense(Layer):
                 "or pass rng= to Dense"
             )
         self._x = x
-        z = x @ self.params["W"]
+        z = self._buffer("z", (x.shape[0], self.fan_out), x.dtype)
+        np.matmul(x, self.params["W"], out=z)
         if self.bias:
             z += self.params["b"]
         return z
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """grad_out: dL/dz (batch, fan_out) -> dL/dx (batch, fan_in)."""
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """grad_out: dL/dz (batch, fan_out) -> dL/dx (batch, fan_in), or None when the network
+        said it does not need it (``input_grad`` off: the first layer)."""
+        x = self._x
         # dL/dW = x.T @ dL/dz   (each weight's input times the gradient at its output)
-        np.matmul(self._x.T, grad_out, out=self.grads["W"])
+        if x.shape[0] == 1:  # one sample: the same product is an outer product, done directly
+            np.multiply(x.T, grad_out, out=self.grads["W"])
+        else:
+            np.matmul(x.T, grad_out, out=self.grads["W"])
         if self.bias:
             # dL/db = sum over the batch of dL/dz
             np.sum(grad_out, axis=0, out=self.grads["b"])
+        if not self.input_grad:
+            return None
         # dL/dx = dL/dz @ W.T
-        return grad_out @ self.params["W"].T
+        grad_x = self._buffer("grad_x", x.shape, x.dtype)
+        return np.matmul(grad_out, self.params["W"].T, out=grad_x)
 
     def output_features(self, in_features: int) -> int:
         if in_features != self.fan_in:
@@ -168,34 +197,57 @@ class Dense(Layer):
         }
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function, stable for any input: never computes exp of a positive number."""
-    e = np.exp(-np.abs(z))  # in (0, 1]: cannot overflow
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+def sigmoid(
+    z: np.ndarray, out: np.ndarray | None = None, scratch: np.ndarray | None = None
+) -> np.ndarray:
+    """Logistic function, stable for any input: never computes exp of a positive number.
+
+    ``out`` and ``scratch`` (arrays like ``z``) receive the result and an intermediate.
+    """
+    out = np.empty_like(z) if out is None else out
+    e = np.empty_like(z) if scratch is None else scratch
+    np.abs(z, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|z|) in (0, 1]: cannot overflow
+    np.add(e, 1.0, out=out)
+    np.reciprocal(out, out=out)  # 1 / (1 + e): sigmoid(|z|)
+    np.multiply(e, out, out=e)  # e / (1 + e) = sigmoid(-|z|)
+    np.copyto(out, e, where=z < 0)
+    return out
 
 
 class Sigmoid(Layer):
     """``h = 1 / (1 + exp(-z))``, elementwise; stable for any ``z``."""
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._out = sigmoid(x)
+        self._out = sigmoid(
+            x, self._buffer("out", x.shape, x.dtype), self._buffer("scratch", x.shape, x.dtype)
+        )
         return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = h (1 - h)
-        return grad_out * self._out * (1.0 - self._out)
+        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        np.subtract(1.0, self._out, out=grad)
+        grad *= self._out
+        grad *= grad_out
+        return grad
 
 
 class Tanh(Layer):
     """``h = tanh(z)``, elementwise."""
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._out = np.tanh(x)
+        self._out = np.tanh(x, out=self._buffer("out", x.shape, x.dtype))
         return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1 - h^2
-        return grad_out * (1.0 - self._out * self._out)
+        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        np.multiply(self._out, self._out, out=grad)
+        np.subtract(1.0, grad, out=grad)
+        grad *= grad_out
+        return grad
 
 
 class ReLU(Layer):
@@ -204,12 +256,13 @@ class ReLU(Layer):
     preceding_init = "he_normal"
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._mask = x > 0
-        return np.where(self._mask, x, 0).astype(x.dtype, copy=False)
+        self._mask = np.greater(x, 0, out=self._buffer("mask", x.shape, bool))
+        return np.maximum(x, 0, out=self._buffer("out", x.shape, x.dtype))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1 where z > 0, else 0
-        return np.where(self._mask, grad_out, 0).astype(grad_out.dtype, copy=False)
+        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        return np.multiply(grad_out, self._mask, out=grad)
 
 
 class LeakyReLU(Layer):
@@ -224,14 +277,16 @@ class LeakyReLU(Layer):
         self.slope = float(slope)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._mask = x > 0
-        return np.where(self._mask, x, self.slope * x).astype(x.dtype, copy=False)
+        self._mask = np.greater(x, 0, out=self._buffer("mask", x.shape, bool))
+        out = np.multiply(x, x.dtype.type(self.slope), out=self._buffer("out", x.shape, x.dtype))
+        return np.maximum(x, out, out=out)  # slope < 1: the larger of z and slope * z
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1 where z > 0, else slope
-        return np.where(self._mask, grad_out, self.slope * grad_out).astype(
-            grad_out.dtype, copy=False
-        )
+        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        np.multiply(grad_out, grad_out.dtype.type(self.slope), out=grad)
+        np.copyto(grad, grad_out, where=self._mask)
+        return grad
 
     def config(self) -> dict:
         return {"type": "LeakyReLU", "slope": self.slope}
@@ -296,15 +351,19 @@ class Dropout(Layer):
                 f"{self.name}: no Generator; put the layer in a Network or pass rng="
             )
         keep = 1.0 - self.p
-        self._mask = (self.rng.random(x.shape, dtype=x.dtype) < keep).astype(x.dtype)
-        self._mask /= keep
-        return x * self._mask
+        mask = self.rng.random(x.shape, dtype=x.dtype, out=self._buffer("mask", x.shape, x.dtype))
+        kept = np.less(mask, keep, out=self._buffer("kept", x.shape, bool))
+        np.multiply(kept, x.dtype.type(1.0 / keep), out=mask)  # 1 / (1 - p) where kept, else 0
+        self._mask = mask
+        return np.multiply(x, mask, out=self._buffer("out", x.shape, x.dtype))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = mask / (1 - p) for the kept units, 0 for the dropped ones
         if self._mask is None:
             return grad_out
-        return grad_out * self._mask
+        return np.multiply(
+            grad_out, self._mask, out=self._buffer("grad", grad_out.shape, grad_out.dtype)
+        )
 
     def config(self) -> dict:
         return {"type": "Dropout", "p": self.p}

@@ -75,6 +75,9 @@ class Network:
             if isinstance(layer, Dropout) and layer.rng is None:
                 layer.rng = self.rng
             layer.astype(self.dtype)
+        # The first brick's input is the data: its gradient is never needed.
+        for position, layer in enumerate(self.layers):
+            layer.input_grad = position > 0
         self._parameters = [
             (f"{layer.name}.{key}", layer.params[key], layer.grads[key])
             for layer in self.layers
@@ -124,6 +127,7 @@ class Network:
         """x: (batch, in_features) -> output: (batch, out_features).
 
         With ``training=True`` dropout is active and every brick caches what backward needs.
+        The result is the caller's own array (bricks reuse their buffers; this is a copy).
         With a ``record`` dict, a copy of each brick's ``input`` and ``output`` is kept in
         ``record[layer.name]`` (this is how :func:`glassnet.trace.trace` watches).
         """
@@ -134,13 +138,15 @@ class Network:
             out = layer.forward(out, training=training)
             if record is not None:
                 record[layer.name]["output"] = out.copy()
-        return out
+        return out.copy()
 
-    def backward(self, grad_out: np.ndarray, *, record: dict | None = None) -> np.ndarray:
-        """grad_out: dLoss/doutput (batch, out_features) -> dLoss/dx (batch, in_features).
+    def backward(self, grad_out: np.ndarray, *, record: dict | None = None) -> None:
+        """grad_out: dLoss/doutput (batch, out_features); fills every layer's ``grads``.
 
-        Fills every layer's ``grads``; call after ``forward`` on the same batch. With a
-        ``record`` dict, each brick's ``grad_output`` and ``grad_input`` are kept too.
+        Call after ``forward`` on the same batch. The gradient with respect to the network's input
+        is not computed (the first brick has ``input_grad`` off; turn it on to get it from that
+        brick's ``backward``). With a ``record`` dict, each brick's ``grad_output`` and
+        ``grad_input`` are kept too.
         """
         grad = grad_out
         for layer in reversed(self.layers):
@@ -148,8 +154,7 @@ class Network:
                 record.setdefault(layer.name, {})["grad_output"] = grad.copy()
             grad = layer.backward(grad)
             if record is not None:
-                record[layer.name]["grad_input"] = grad.copy()
-        return grad
+                record[layer.name]["grad_input"] = None if grad is None else grad.copy()
 
     def l2_penalty(self, alpha: float) -> float:
         """``alpha / 2 * sum(W ** 2)`` over every weight matrix (biases are not penalised)."""
