@@ -24,9 +24,14 @@ def check_features(X, n_features: int, *, name: str = "X") -> np.ndarray:
         )
     if len(X) == 0:
         raise ValueError(f"{name} is empty (0 samples)")
-    if np.issubdtype(X.dtype, np.floating) and not np.all(np.isfinite(X)):
-        bad = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(f"{name} contains NaN or Inf (first at row {bad[0]}, column {bad[1]})")
+    if np.issubdtype(X.dtype, np.floating):
+        for start in range(0, len(X), 8192):  # in blocks: no temporary as large as X
+            block = X[start : start + 8192]
+            if not np.isfinite(block).all():
+                bad = np.argwhere(~np.isfinite(block))[0]
+                raise ValueError(
+                    f"{name} contains NaN or Inf (first at row {start + bad[0]}, column {bad[1]})"
+                )
     return X
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet._errors import unknown_name
-from glassnet.layers import sigmoid, softmax
+from glassnet.layers import sigmoid
 
 
 class Loss:
@@ -28,6 +28,10 @@ class Loss:
 
     def grad(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        """Both at once (what training calls); losses that share work between them override it."""
+        return self.value(pred, target), self.grad(pred, target)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -108,14 +112,26 @@ class SoftmaxCrossEntropy(Loss):
         return float(-np.sum(target * logp) / len(pred))
 
     def grad(self, pred, target):
+        return self.value_and_grad(pred, target)[1]
+
+    def value_and_grad(self, pred, target):
+        """The fused pass: one exponential serves the loss and its gradient."""
         target = self._targets(pred, target)
-        grad = softmax(pred)
+        shifted = pred - pred.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=1, keepdims=True)
+        log_sums = np.log(sums)
+        grad = np.divide(exp, sums, out=exp)  # softmax(z)
+        n = len(pred)
         if target.ndim == 1:
-            grad[np.arange(len(target)), target] -= 1.0
+            rows = np.arange(n)
+            value = float(np.mean(log_sums[:, 0] - shifted[rows, target]))
+            grad[rows, target] -= 1.0
         else:
+            value = float(-np.sum(target * (shifted - log_sums)) / n)
             grad -= target
-        grad *= 1.0 / len(pred)
-        return grad
+        grad *= 1.0 / n  # (softmax(z) - y) / batch
+        return value, grad
 
 
 class BinaryCrossEntropy(Loss):

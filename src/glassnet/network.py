@@ -184,8 +184,8 @@ class Network:
         derivative of the penalty). ``record`` is passed to ``forward`` and ``backward``.
         """
         pred = self.forward(x, training=training, record=record)
-        data_loss = loss.value(pred, target)
-        self.backward(loss.grad(pred, target), record=record)
+        data_loss, grad = loss.value_and_grad(pred, target)
+        self.backward(grad, record=record)
         if record is not None:
             for layer in self.layers:
                 if layer.params:

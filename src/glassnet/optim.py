@@ -33,9 +33,17 @@ class Optimizer:
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = _check_learning_rate(learning_rate)
         self.state: dict[str, dict[str, np.ndarray | int]] = {}
+        self._work: dict[str, np.ndarray] = {}
 
     def step(self, parameters: Parameters) -> None:
         raise NotImplementedError
+
+    def _scratch(self, name: str, like: np.ndarray) -> np.ndarray:
+        """A work array shaped like a parameter, kept between steps (no temporaries per step)."""
+        scratch = self._work.get(name)
+        if scratch is None or scratch.shape != like.shape or scratch.dtype != like.dtype:
+            scratch = self._work[name] = np.empty_like(like)
+        return scratch
 
     def config(self) -> dict:
         return {"type": type(self).__name__, "learning_rate": self.learning_rate}
@@ -72,8 +80,10 @@ class SGD(Optimizer):
     def step(self, parameters: Parameters) -> None:
         lr, mu = self.learning_rate, self.momentum
         for name, param, grad in parameters:
+            step = self._scratch(name, param)
             if mu == 0:
-                param -= lr * grad
+                np.multiply(grad, lr, out=step)  # p <- p - lr * g
+                param -= step
                 continue
             state = self.state.get(name)
             if state is None:
@@ -82,11 +92,14 @@ class SGD(Optimizer):
             else:
                 buffer = state["momentum_buffer"]
                 buffer *= mu
-                buffer += grad
+                buffer += grad  # b <- mu * b + g
             if self.nesterov:
-                param -= lr * (grad + mu * buffer)
+                np.multiply(buffer, mu, out=step)
+                step += grad  # g + mu * b
+                step *= lr
             else:
-                param -= lr * buffer
+                np.multiply(buffer, lr, out=step)
+            param -= step
 
     def config(self) -> dict:
         return {**super().config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -127,14 +140,22 @@ class Adam(Optimizer):
             state["step"] += 1
             t = state["step"]
             m, v = state["m"], state["v"]
+            work = self._scratch(name, param)
             m *= beta1
-            m += (1.0 - beta1) * grad
+            np.multiply(grad, 1.0 - beta1, out=work)
+            m += work  # m <- beta1 m + (1 - beta1) g
             v *= beta2
-            v += (1.0 - beta2) * grad * grad
+            np.multiply(grad, grad, out=work)
+            work *= 1.0 - beta2
+            v += work  # v <- beta2 v + (1 - beta2) g^2
             bias_correction1 = 1.0 - beta1**t
             bias_correction2 = 1.0 - beta2**t
-            denominator = np.sqrt(v) / np.sqrt(bias_correction2) + self.eps
-            param -= (self.learning_rate / bias_correction1) * (m / denominator)
+            np.sqrt(v, out=work)
+            work *= 1.0 / np.sqrt(bias_correction2)
+            work += self.eps  # sqrt(v_hat) + eps
+            np.divide(m, work, out=work)
+            work *= self.learning_rate / bias_correction1  # lr * m_hat / (sqrt(v_hat) + eps)
+            param -= work
 
     def config(self) -> dict:
         return {**super().config(), "betas": list(self.betas), "eps": self.eps}

@@ -81,6 +81,20 @@ class TrainingState:
     extra: dict = field(default_factory=dict)
 
 
+class _Gather:
+    """Copy the rows of a batch into arrays reused from batch to batch (one copy, no allocation)."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[tuple, np.ndarray] = {}
+
+    def __call__(self, array: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        key = (id(array), len(rows))
+        buffer = self.buffers.get(key)
+        if buffer is None:
+            buffer = self.buffers[key] = np.empty((len(rows), *array.shape[1:]), array.dtype)
+        return np.take(array, rows, axis=0, out=buffer)
+
+
 def train_step(
     network: Network,
     loss: Loss,
@@ -202,17 +216,18 @@ def fit(
     if y.dtype.kind == "f" or loss.task == "regression":
         y = y.astype(network.dtype, copy=False)
     rng = np.random.default_rng(seed)
+    train_rows = None  # None: every row trains; else the rows that do (X is never copied)
     if validation_fraction is not None:
         train_rows, val_rows = split_validation(len(X), validation_fraction, rng)
         validation_data = (X[val_rows], y[val_rows])
-        X, y = X[train_rows], y[train_rows]
     if validation_data is not None:
         X_val = check_features(validation_data[0], network.in_features, name="X_val")
         y_val = check_targets(
             validation_data[1], loss, len(X_val), network.out_features, name="y_val"
         )
 
-    n_samples = len(X)
+    n_samples = len(X) if train_rows is None else len(train_rows)
+    y_seen = y if train_rows is None else y[train_rows]
     batch = n_samples if batch_size is None else min(batch_size, n_samples)
     batches_per_epoch = -(-n_samples // batch)
     history = History()
@@ -223,8 +238,10 @@ def fit(
         *([TrainingGuard()] if guard else []),
         *([ProgressBar()] if progress else []),
     ]
-    state.extra["input_scale"] = float(np.max(np.abs(X))) if X.size else 0.0
+    state.extra["input_scale"] = float(max(X.max(), -X.min()))
     outputs = np.empty((n_samples, network.out_features), dtype=network.dtype)
+    contiguous = not shuffle and train_rows is None
+    gather = (lambda array, rows: array[rows[0] : rows[-1] + 1]) if contiguous else _Gather()
 
     # With the guard on, overflow is expected when training diverges: the guard reports it.
     quiet_floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
@@ -240,26 +257,28 @@ def fit(
                     callback.on_epoch_begin(state)
                 started = time.perf_counter()
                 order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+                index = order if train_rows is None else train_rows[order]
                 total_loss = 0.0
                 for start in range(0, n_samples, batch):
-                    rows = order[start : start + batch]
+                    positions = order[start : start + batch]  # within the training rows
+                    rows = index[start : start + batch]  # within X and y
                     for callback in callbacks:
                         callback.on_batch_begin(state)
                     batch_outputs, data_loss, l2_term = network.loss_and_gradients(
-                        loss, X[rows], y[rows], l2=l2
+                        loss, gather(X, rows), gather(y, rows), l2=l2
                     )
                     state.batch_loss = data_loss + l2_term
                     for callback in callbacks:
                         callback.on_backward_end(state)
                     optimizer.step(network.parameters())
-                    outputs[rows] = batch_outputs
+                    outputs[positions] = batch_outputs
                     total_loss += state.batch_loss * len(rows)
                     state.step += 1
                     for callback in callbacks:
                         callback.on_batch_end(state, state.batch_loss)
                 logs = {"loss": total_loss / n_samples}
                 for name, metric in metric_functions.items():
-                    logs[name] = metric(outputs, y, network)
+                    logs[name] = metric(outputs, y_seen, network)
                 if validation_data is not None:
                     val = evaluate(network, loss, X_val, y_val, metrics=metric_names, l2=l2)
                     logs.update({f"val_{key}": value for key, value in val.items()})

@@ -1,0 +1,76 @@
+"""The machine's float32 matrix-multiply limit for one training epoch of 784-200-200-10.
+
+Times exactly the matrix products of a training step (forward: x W for each layer; backward:
+x^T dz for each layer and dz W^T for all but the first) with preallocated outputs, and reports
+the epoch time they imply: the time no NumPy-based trainer of this network can beat.
+
+    python bench/limit.py [--batch-sizes 32 128 512] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from common import N_SAMPLES, SIZES
+
+
+def gemm_epoch_seconds(batch: int, repeats: int = 5, dtype=np.float32) -> tuple[float, float]:
+    """(seconds per epoch spent in the step's GEMMs, GFLOP/s achieved) at this batch size."""
+    rng = np.random.default_rng(0)
+    weights = [
+        rng.standard_normal((a, b)).astype(dtype) for a, b in zip(SIZES, SIZES[1:], strict=False)
+    ]
+    inputs = [rng.standard_normal((batch, a)).astype(dtype) for a in SIZES[:-1]]
+    outputs = [np.empty((batch, b), dtype) for b in SIZES[1:]]
+    grads_w = [np.empty_like(w) for w in weights]
+    grads_x = [np.empty((batch, a), dtype) for a in SIZES[:-1]]
+    flops = 0
+    for a, b in zip(SIZES, SIZES[1:], strict=False):
+        flops += 2 * batch * a * b * 2  # forward x W, backward x^T dz
+    flops += sum(
+        2 * batch * a * b for a, b in zip(SIZES[1:-1], SIZES[2:], strict=False)
+    )  # dz W^T, not layer 1
+    steps = max(20, 20_000 // batch)
+
+    def one_step():
+        for x, w, z in zip(inputs, weights, outputs, strict=True):
+            np.matmul(x, w, out=z)
+        for i in reversed(range(len(weights))):
+            np.matmul(inputs[i].T, outputs[i], out=grads_w[i])
+            if i > 0:
+                np.matmul(outputs[i], weights[i].T, out=grads_x[i])
+
+    for _ in range(5):
+        one_step()
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            one_step()
+        timings.append((time.perf_counter() - start) / steps)
+    per_step = float(np.median(timings))
+    return per_step * (N_SAMPLES / batch), flops / per_step / 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = {}
+    for batch in args.batch_sizes:
+        seconds, gflops = gemm_epoch_seconds(batch, args.repeats)
+        results[batch] = {"epoch_seconds": seconds, "gflops": gflops}
+        if not args.json:
+            print(f"batch {batch:4d}: GEMM-bound epoch {seconds:.3f} s ({gflops:.0f} GFLOP/s)")
+    if args.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
