@@ -10,3 +10,6 @@ glassnet train mnist --data-dir "$data_dir" --hidden 200 200 --epochs 3 --batch-
 echo "== mini-batch: SGD with momentum 0.9, batch 64, cosine schedule, 10 epochs"
 glassnet train mnist --data-dir "$data_dir" --batch-size 64 --optimizer momentum --lr 0.05 \
     --schedule cosine --epochs 10 --quiet
+echo "== wider, with dropout: 784-400-400-10, dropout 0.2, 15 epochs"
+glassnet train mnist --data-dir "$data_dir" --hidden 400 400 --dropout 0.2 --batch-size 64 \
+    --optimizer momentum --lr 0.05 --schedule cosine --epochs 15 --quiet
