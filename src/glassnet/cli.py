@@ -18,6 +18,7 @@ import numpy as np
 
 from glassnet import __version__
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
+from glassnet.datasets.table import read_numeric_csv
 from glassnet.explain import explain, render
 from glassnet.io import load as load_model
 from glassnet.io import save
@@ -435,8 +436,6 @@ def _read_input(path: Path, network: Network) -> np.ndarray:
             X = X[None, :]
         return X
     if path.suffix == ".csv":
-        from glassnet.datasets.table import read_numeric_csv
-
         header, values = read_numeric_csv(path)
         wanted = network.metadata.get("feature_names")
         if wanted and set(wanted) <= set(header):
@@ -491,8 +490,6 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
         )
         X, y, task, n_classes = data.X_test, data.y_test, data.task, data.n_outputs
     elif source.lower().endswith(".csv"):
-        from glassnet.datasets.table import read_numeric_csv
-
         header, values = read_numeric_csv(source)
         target = args.target or meta["target"]
         if target not in header:
@@ -536,7 +533,8 @@ def command_explain(args: argparse.Namespace) -> int:
         print(f"wrote {args.descent}")
         return 0
     if args.model is None:
-        X, labels = load(TUTORIAL_DATASET).X_train, load(TUTORIAL_DATASET).y_train
+        table = load(TUTORIAL_DATASET)
+        X, labels = table.X_train, table.y_train
         y = one_hot(labels, 2)
         network = mlp(
             [2, args.hidden, 2],

@@ -131,7 +131,10 @@ class Network:
         With a ``record`` dict, a copy of each brick's ``input`` and ``output`` is kept in
         ``record[layer.name]`` (this is how :func:`glassnet.trace.trace` watches).
         """
-        out = self._as_input(x)
+        return self._forward(self._as_input(x), training, record)
+
+    def _forward(self, out: np.ndarray, training: bool, record: dict | None = None) -> np.ndarray:
+        """``forward`` on an input already checked and cast by ``_as_input``."""
         for layer in self.layers:
             if record is not None:
                 record.setdefault(layer.name, {})["input"] = out.copy()
@@ -200,15 +203,15 @@ class Network:
     # ------------------------------------------------------------------ predictions
     def predict(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
         """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches."""
-        x = self._as_input(x)
+        x = self._as_input(x)  # checked once, not once per batch
         if batch_size is None or len(x) <= batch_size:
-            return self.forward(x, training=False)
-        return np.concatenate(
-            [
-                self.forward(x[i : i + batch_size], training=False)
-                for i in range(0, len(x), batch_size)
-            ]
-        )
+            return self._forward(x, training=False)
+        outputs = np.empty((len(x), self.out_features), dtype=self.dtype)
+        for start in range(0, len(x), batch_size):
+            outputs[start : start + batch_size] = self._forward(
+                x[start : start + batch_size], training=False
+            )
+        return outputs
 
     def output_to_proba(self, out: np.ndarray) -> np.ndarray:
         """Turn network outputs into class probabilities whose rows sum to 1.
