@@ -1,7 +1,10 @@
+import pickle
+
 import numpy as np
 import pytest
 
-from glassnet import Dense, Dropout, Network, ReLU, Sigmoid, Softmax, Tanh, mlp
+from glassnet import SGD, Adam, Dense, Dropout, Network, ReLU, Sigmoid, Softmax, Tanh, mlp
+from glassnet.losses import SoftmaxCrossEntropy
 
 
 def test_layers_are_named_and_parameters_ordered():
@@ -119,3 +122,42 @@ def test_dropout_is_only_active_in_training():
     x = np.ones((4, 3))
     np.testing.assert_array_equal(net.forward(x), net.forward(x))
     assert not np.array_equal(net.forward(x, training=True), net.forward(x, training=True))
+
+
+def test_parameters_live_in_one_vector_that_the_bricks_share(rng):
+    net = mlp([3, 4, 2], seed=0)
+    ((name, vector, grad_vector),) = net.parameter_vector()
+    assert vector.size == net.n_params and grad_vector.shape == vector.shape
+    dense = net.layers[0]
+    assert np.shares_memory(dense.params["W"], vector)
+    assert np.shares_memory(dense.grads["W"], grad_vector)
+    vector[0] = 42.0  # a write through the vector is a write to the brick's W
+    assert dense.params["W"].ravel()[0] == 42.0
+
+
+def test_replaced_arrays_are_gathered_again(rng):
+    net = mlp([3, 4, 2], seed=0)
+    clone = pickle.loads(pickle.dumps(net))  # a pickle (or deepcopy) does not keep the views
+    ((_, vector, _),) = clone.parameter_vector()
+    assert np.shares_memory(clone.layers[0].params["W"], vector)
+    np.testing.assert_array_equal(vector, net.parameter_vector()[0][1])
+    clone.layers[2].reset_parameters(np.random.default_rng(1))
+    ((_, vector, _),) = clone.parameter_vector()
+    np.testing.assert_array_equal(vector[-2:], clone.layers[2].params["b"])
+    assert np.shares_memory(clone.layers[2].params["W"], vector)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: SGD(0.1, momentum=0.9, nesterov=True), lambda: Adam(0.01)]
+)
+def test_one_step_over_the_vector_equals_steps_over_each_array(rng, make):
+    X, y = rng.normal(size=(16, 3)), rng.integers(0, 2, 16)
+    nets = [mlp([3, 5, 2], seed=0, dtype=np.float64) for _ in range(2)]
+    optimizers = [make(), make()]
+    loss = SoftmaxCrossEntropy()
+    for _ in range(3):
+        for net, optimizer, by_vector in zip(nets, optimizers, (True, False), strict=True):
+            net.loss_and_gradients(loss, X, y)
+            optimizer.step(net.parameter_vector() if by_vector else net.parameters())
+    for (name, a, _), (_, b, _) in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)  # bit for bit

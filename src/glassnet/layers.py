@@ -54,7 +54,7 @@ class Layer:
 
     def _buffer(self, role: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         """A scratch array owned by this brick, reused whenever the same shape comes back."""
-        key = (role, shape, np.dtype(dtype))
+        key = (role, shape, dtype)
         buffer = self._buffers.get(key)
         if buffer is None:
             if len(self._buffers) > 16:  # many batch shapes seen: start afresh
@@ -165,13 +165,13 @@ class Dense(Layer):
         said it does not need it (``input_grad`` off: the first layer)."""
         x = self._x
         # dL/dW = x.T @ dL/dz   (each weight's input times the gradient at its output)
-        if x.shape[0] == 1:  # one sample: the same product is an outer product, done directly
-            np.multiply(x.T, grad_out, out=self.grads["W"])
+        if x.shape[0] == 1:  # one sample: an outer product, which np.dot does fastest
+            np.dot(x.T, grad_out, out=self.grads["W"])
         else:
             np.matmul(x.T, grad_out, out=self.grads["W"])
         if self.bias:
             # dL/db = sum over the batch of dL/dz
-            np.sum(grad_out, axis=0, out=self.grads["b"])
+            np.add.reduce(grad_out, axis=0, out=self.grads["b"])
         if not self.input_grad:
             return None
         # dL/dx = dL/dz @ W.T

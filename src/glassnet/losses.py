@@ -117,15 +117,17 @@ class SoftmaxCrossEntropy(Loss):
     def value_and_grad(self, pred, target):
         """The fused pass: one exponential serves the loss and its gradient."""
         target = self._targets(pred, target)
-        shifted = pred - pred.max(axis=1, keepdims=True)
+        shifted = pred - np.maximum.reduce(pred, axis=1, keepdims=True)
         exp = np.exp(shifted)
-        sums = exp.sum(axis=1, keepdims=True)
+        sums = np.add.reduce(exp, axis=1, keepdims=True)
         log_sums = np.log(sums)
         grad = np.divide(exp, sums, out=exp)  # softmax(z)
         n = len(pred)
         if target.ndim == 1:
             rows = np.arange(n)
-            value = float(np.mean(log_sums[:, 0] - shifted[rows, target]))
+            # mean of -log p(target) = mean of (log sum exp - shifted logit of the target)
+            value = (float(np.add.reduce(log_sums, axis=None))
+                     - float(np.add.reduce(shifted[rows, target]))) / n  # fmt: skip
             grad[rows, target] -= 1.0
         else:
             value = float(-np.sum(target * (shifted - log_sums)) / n)

@@ -78,11 +78,46 @@ class Network:
         # The first brick's input is the data: its gradient is never needed.
         for position, layer in enumerate(self.layers):
             layer.input_grad = position > 0
+        self._store_parameters_together()
+
+    def _store_parameters_together(self) -> None:
+        """Move every parameter (and gradient) into one contiguous vector.
+
+        Each brick keeps its own ``W`` and ``b``: they become views into ``self._vector`` (and
+        ``self._grad_vector``), so the bricks read and write them as before, while an optimizer
+        can update all of them with one NumPy call per step instead of one per array.
+        """
+        entries = [(layer, key) for layer in self.layers for key in layer.params]
+        total = sum(layer.params[key].size for layer, key in entries)
+        vector = np.empty(total, dtype=self.dtype)
+        grad_vector = np.zeros(total, dtype=self.dtype)
+        start = 0
+        for layer, key in entries:
+            shape = layer.params[key].shape
+            stop = start + layer.params[key].size
+            vector[start:stop] = layer.params[key].ravel()
+            layer.params[key] = vector[start:stop].reshape(shape)
+            layer.grads[key] = grad_vector[start:stop].reshape(shape)
+            start = stop
+        self._vector, self._grad_vector = vector, grad_vector
+        self._views = [(layer, key, layer.params[key], layer.grads[key]) for layer, key in entries]
         self._parameters = [
-            (f"{layer.name}.{key}", layer.params[key], layer.grads[key])
-            for layer in self.layers
-            for key in layer.params
+            (f"{layer.name}.{key}", layer.params[key], layer.grads[key]) for layer, key in entries
         ]
+
+    def _check_storage(self) -> None:
+        """Gather the parameters again if something replaced a brick's arrays (a copy, a pickle,
+        ``reset_parameters``): the views into the vector must be the arrays the bricks use."""
+        vector, grad_vector = self._vector, self._grad_vector
+        for layer, key, param, grad in self._views:
+            if (
+                layer.params[key] is not param
+                or layer.grads[key] is not grad
+                or param.base is not vector  # a copy or a pickle keeps objects, not views
+                or grad.base is not grad_vector
+            ):
+                self._store_parameters_together()
+                return
 
     # ------------------------------------------------------------------ shape facts
     @property
@@ -106,10 +141,24 @@ class Network:
 
         The arrays are the live ones: optimizers update ``param`` in place.
         """
+        self._check_storage()
         return list(self._parameters)
+
+    def parameter_vector(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """Every parameter as one triple ``("parameters", vector, grad_vector)``.
+
+        The vector holds all bricks' parameters back to back (each brick's arrays are views into
+        it), so ``optimizer.step(network.parameter_vector())`` is one update per step instead
+        of one per array; elementwise optimizers give exactly the same numbers either way.
+        """
+        self._check_storage()
+        return [("parameters", self._vector, self._grad_vector)]
 
     # ------------------------------------------------------------------ forward and backward
     def _as_input(self, x: np.ndarray) -> np.ndarray:
+        if type(x) is np.ndarray and x.dtype == self.dtype and x.ndim == 2:
+            if x.shape[1] == self.in_features:
+                return x  # already checked and cast (a training batch): nothing to do
         x = np.asarray(x)
         if x.ndim == 1 and self.in_features == 1:
             x = x[:, None]
@@ -241,11 +290,11 @@ class Network:
     # ------------------------------------------------------------------ weights and copies
     def get_weights(self) -> dict[str, np.ndarray]:
         """A copy of every parameter, by name."""
-        return {name: param.copy() for name, param, _ in self._parameters}
+        return {name: param.copy() for name, param, _ in self.parameters()}
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Copy ``weights`` (as from ``get_weights``) into the live parameters, in place."""
-        for name, param, _ in self._parameters:
+        for name, param, _ in self.parameters():
             if name not in weights:
                 raise ValueError(f"set_weights: no array for parameter {name!r}")
             value = np.asarray(weights[name])

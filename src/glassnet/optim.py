@@ -12,6 +12,7 @@ give the same numbers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -148,13 +149,13 @@ class Adam(Optimizer):
             np.multiply(grad, grad, out=work)
             work *= 1.0 - beta2
             v += work  # v <- beta2 v + (1 - beta2) g^2
-            bias_correction1 = 1.0 - beta1**t
-            bias_correction2 = 1.0 - beta2**t
+            # The bias corrections go into two scalars instead of two passes over the arrays:
+            # lr m_hat / (sqrt(v_hat) + eps) = (lr sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2))
+            root_c2 = math.sqrt(1.0 - beta2**t)
             np.sqrt(v, out=work)
-            work *= 1.0 / np.sqrt(bias_correction2)
-            work += self.eps  # sqrt(v_hat) + eps
+            work += self.eps * root_c2
             np.divide(m, work, out=work)
-            work *= self.learning_rate / bias_correction1  # lr * m_hat / (sqrt(v_hat) + eps)
+            work *= self.learning_rate * root_c2 / (1.0 - beta1**t)
             param -= work
 
     def config(self) -> dict:

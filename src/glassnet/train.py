@@ -92,7 +92,7 @@ class _Gather:
         buffer = self.buffers.get(key)
         if buffer is None:
             buffer = self.buffers[key] = np.empty((len(rows), *array.shape[1:]), array.dtype)
-        return np.take(array, rows, axis=0, out=buffer)
+        return array.take(rows, axis=0, out=buffer)
 
 
 def train_step(
@@ -110,7 +110,7 @@ def train_step(
     before the update.
     """
     outputs, data_loss, l2_term = network.loss_and_gradients(loss, x, target, l2=l2)
-    optimizer.step(network.parameters())
+    optimizer.step(network.parameter_vector())
     return outputs, data_loss, l2_term
 
 
@@ -270,7 +270,7 @@ def fit(
                     state.batch_loss = data_loss + l2_term
                     for callback in callbacks:
                         callback.on_backward_end(state)
-                    optimizer.step(network.parameters())
+                    optimizer.step(network.parameter_vector())
                     outputs[positions] = batch_outputs
                     total_loss += state.batch_loss * len(rows)
                     state.step += 1
