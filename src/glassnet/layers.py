@@ -62,6 +62,15 @@ class Layer:
             buffer = self._buffers[key] = np.empty(shape, dtype=dtype)
         return buffer
 
+    def __getstate__(self) -> dict:
+        """What a copy or a pickle keeps: parameters and settings, not the scratch buffers or
+        the arrays cached for the next backward pass."""
+        state = self.__dict__.copy()
+        state["_buffers"] = {}
+        for cached in ("_x", "_out", "_mask"):
+            state.pop(cached, None)
+        return state
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 

@@ -105,6 +105,17 @@ class Network:
             (f"{layer.name}.{key}", layer.params[key], layer.grads[key]) for layer, key in entries
         ]
 
+    def __getstate__(self) -> dict:
+        """A copy or a pickle stores each parameter once (in its brick), not the vector too."""
+        state = self.__dict__.copy()
+        for derived in ("_vector", "_grad_vector", "_views", "_parameters"):
+            state.pop(derived, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._store_parameters_together()
+
     def _check_storage(self) -> None:
         """Gather the parameters again if something replaced a brick's arrays (a copy, a pickle,
         ``reset_parameters``): the views into the vector must be the arrays the bricks use."""
