@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ from glassnet.preprocessing import Standardizer
 from glassnet.recipes import XOR_TUTORIAL, recipe_for
 from glassnet.schedules import SCHEDULES, get_schedule
 from glassnet.trace import trace
-from glassnet.train import evaluate, fit, train_step
+from glassnet.train import TrainingInterrupted, evaluate, fit, train_step
 
 TUTORIAL_DATASET = "xor-table"
 
@@ -118,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--noise", type=_non_negative_float, help="noise of a synthetic data set")
     train.add_argument("--save", metavar="MODEL", help="save the trained model (.npz)")
     train.add_argument("--no-guard", action="store_true", help="do not stop on NaN/exploding")
+    train.add_argument(
+        "--checkpoint",
+        metavar="CKPT",
+        help="write the training state here every epoch and on Ctrl-C (resume with --resume)",
+    )
+    train.add_argument(
+        "--checkpoint-every", type=_positive_int, default=1, metavar="N", help="epochs (1)"
+    )
+    train.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     pictures = train.add_argument_group("pictures (need: pip install 'glassnet[plot]')")
     pictures.add_argument("--animate", metavar="GIF", help="2-D data: the boundary as it learns")
     pictures.add_argument("--plot", metavar="PNG", help="loss and accuracy per epoch")
@@ -280,24 +290,38 @@ def command_train(args: argparse.Namespace) -> int:
     image_pictures = args.plot_weights or args.plot_mistakes
     if image_pictures and len(data.input_shape) != 2:
         raise ValueError(f"--plot-weights and --plot-mistakes need image data; {name} is not")
+    if args.resume and not args.checkpoint:
+        raise ValueError("--resume needs --checkpoint CKPT, the checkpoint to resume from")
     started = time.perf_counter()
-    history = fit(
-        network,
-        X_train,
-        _targets(loss, data, data.y_train),
-        loss=loss,
-        optimizer=get_optimizer(recipe.optimizer, recipe.lr),
-        epochs=recipe.epochs,
-        batch_size=recipe.batch_size,
-        l2=recipe.l2,
-        schedule=get_schedule(recipe.schedule, recipe.lr, recipe.epochs),
-        validation_fraction=recipe.validation_fraction or None,
-        metrics=["accuracy"] if data.task == "classification" else None,
-        seed=args.seed,
-        progress=not args.quiet,
-        callbacks=callbacks,
-        guard=not args.no_guard,
-    )
+    try:
+        history = fit(
+            network,
+            X_train,
+            _targets(loss, data, data.y_train),
+            loss=loss,
+            optimizer=get_optimizer(recipe.optimizer, recipe.lr),
+            epochs=recipe.epochs,
+            batch_size=recipe.batch_size,
+            l2=recipe.l2,
+            schedule=get_schedule(recipe.schedule, recipe.lr, recipe.epochs),
+            validation_fraction=recipe.validation_fraction or None,
+            metrics=["accuracy"] if data.task == "classification" else None,
+            seed=args.seed,
+            progress=not args.quiet,
+            callbacks=callbacks,
+            guard=not args.no_guard,
+            checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume=args.resume,
+        )
+    except TrainingInterrupted as stop:
+        again = " ".join(shlex.quote(part) for part in args.argv if part != "--resume")
+        print(
+            f"glassnet: interrupted in epoch {stop.epoch + 1} after step {stop.step}; checkpoint "
+            f"saved to {stop.path}. Resume with:\n  glassnet {again} --resume",
+            file=sys.stderr,
+        )
+        return 130
     seconds = time.perf_counter() - started
     _train_pictures(args, network, history, data, X_test, name)
     test = evaluate(
@@ -615,6 +639,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # to print a resume command
     if args.command is None:
         parser.print_help(sys.stdout)
         return 0

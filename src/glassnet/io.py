@@ -39,6 +39,15 @@ def save(network: Network, path: str | Path, *, metadata: dict | None = None) ->
     Inf, so a diverged run never overwrites a good model.
     """
     path = Path(path)
+    header, arrays = model_contents(network, path, metadata=metadata)
+    write_archive(path, header, arrays)
+    return path
+
+
+def model_contents(
+    network: Network, path: Path, *, metadata: dict | None = None
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and the arrays a model file holds (checked: finite parameters)."""
     metadata = dict(network.metadata if metadata is None else metadata)
     for name, param, _ in network.parameters():
         if not np.all(np.isfinite(param)):
@@ -50,14 +59,17 @@ def save(network: Network, path: str | Path, *, metadata: dict | None = None) ->
         "layers": [layer.config() for layer in network.layers],
         "metadata": metadata,
     }
+    return header, {name: param for name, param, _ in network.parameters()}
+
+
+def write_archive(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Write the JSON ``header`` and ``arrays`` as one ``.npz`` file, atomically."""
     try:
         header_text = json.dumps(header)
     except TypeError as error:
         raise TypeError(f"metadata must be JSON-serialisable: {error}") from None
-    arrays = {name: param for name, param, _ in network.parameters()}
-    arrays[HEADER_KEY] = np.array(header_text)
+    arrays = {**arrays, HEADER_KEY: np.array(header_text)}
     write_atomically(path, lambda handle: np.savez(handle, **arrays))
-    return path
 
 
 def write_atomically(path: Path, write) -> None:
@@ -80,27 +92,43 @@ def write_atomically(path: Path, write) -> None:
 def load(path: str | Path) -> Network:
     """Read a network saved by :func:`save`; its metadata is in ``network.metadata``."""
     path = Path(path)
+    header, arrays = read_archive(path)
+    return network_from(path, header, arrays)
+
+
+def read_archive(path: Path, *, kind: str = "model") -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and arrays of a glassnet ``.npz`` file, refusing anything else."""
     if not path.is_file():
-        raise FileNotFoundError(f"model file {path} does not exist")
+        raise FileNotFoundError(f"{kind} file {path} does not exist")
     try:
         with open(path, "rb") as handle:
             archive = np.load(handle, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path} is not a glassnet model file (a bare .npy array)")
+                raise ModelFileError(f"{path} is not a glassnet {kind} file (a bare .npy array)")
             with archive:
                 if HEADER_KEY not in archive.files:
                     raise ModelFileError(
-                        f"{path} is not a glassnet model file (no glassnet header)"
+                        f"{path} is not a glassnet {kind} file (no glassnet header)"
                     )
                 arrays = {key: archive[key] for key in archive.files}
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
         raise ModelFileError(
-            f"{path} is not a readable glassnet model file (corrupt, truncated or another "
+            f"{path} is not a readable glassnet {kind} file (corrupt, truncated or another "
             f"format: {error})"
         ) from None
-    header = _read_header(path, arrays.pop(HEADER_KEY))
+    return _read_header(path, arrays.pop(HEADER_KEY)), arrays
+
+
+def network_from(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> Network:
+    """The network a model header and its parameter arrays describe (checked).
+
+    A checkpoint is a model file with training state beside the parameters (arrays named
+    ``optimizer/...`` and ``training/...``): it loads as a model too.
+    """
+    if "checkpoint" in header:
+        arrays = {name: value for name, value in arrays.items() if "/" not in name}
     network = _build(path, header)
     _fill(path, network, arrays)
     network.metadata = header.get("metadata") or {}
@@ -171,4 +199,14 @@ def _fill(path: Path, network: Network, arrays: dict[str, np.ndarray]) -> None:
         param[...] = value
 
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "load", "save", "write_atomically"]
+__all__ = [
+    "FORMAT_VERSION",
+    "ModelFileError",
+    "load",
+    "model_contents",
+    "network_from",
+    "read_archive",
+    "save",
+    "write_archive",
+    "write_atomically",
+]

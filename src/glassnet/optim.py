@@ -49,6 +49,37 @@ class Optimizer:
     def config(self) -> dict:
         return {"type": type(self).__name__, "learning_rate": self.learning_rate}
 
+    def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The state as ``(plain JSON-able values, arrays)``: what a checkpoint stores.
+
+        Arrays are named ``"<parameter>/<key>"`` (``"parameters/m"``); numbers such as Adam's
+        step count go in the first dict, with the configuration.
+        """
+        numbers: dict[str, dict] = {}
+        arrays: dict[str, np.ndarray] = {}
+        for name, entries in self.state.items():
+            numbers[name] = {}
+            for key, value in entries.items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"{name}/{key}"] = value
+                else:
+                    numbers[name][key] = value
+        return {"config": self.config(), "numbers": numbers}, arrays
+
+    def load_state_dict(self, values: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state_dict` gave (copies of the arrays, so nothing is shared)."""
+        saved = values.get("config", {})
+        if saved.get("type") != type(self).__name__:
+            raise ValueError(
+                f"the saved optimizer state is for {saved.get('type')!r}, not {type(self).__name__}"
+            )
+        state = {name: dict(entries) for name, entries in values["numbers"].items()}
+        for key, value in arrays.items():
+            name, _, entry = key.rpartition("/")
+            state.setdefault(name, {})[entry] = np.array(value)
+        self.state = state
+        self.learning_rate = float(saved.get("learning_rate", self.learning_rate))
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "type")
         return f"{type(self).__name__}({args})"

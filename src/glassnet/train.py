@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from glassnet._validation import check_features, check_positive_int, check_targets
 from glassnet.callbacks import Callback, ProgressBar
+from glassnet.checkpoint import (
+    TrainingPosition,
+    check_same_architecture,
+    load_checkpoint,
+    save_checkpoint,
+)
 from glassnet.diagnostics import HealthMonitor, TrainingGuard
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
@@ -59,6 +68,13 @@ class History:
 
     def to_dict(self) -> dict:
         return {"records": self.records, "best_epoch": self.best_epoch}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        history = cls()
+        history.records = {key: list(values) for key, values in data.get("records", {}).items()}
+        history.best_epoch = data.get("best_epoch")
+        return history
 
     def __repr__(self) -> str:
         return f"History(epochs={self.epochs}, keys={list(self.records)})"
@@ -161,6 +177,9 @@ def fit(
     progress: bool = True,
     guard: bool = False,
     health: bool = False,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 1,
+    resume: bool = False,
 ) -> History:
     """Train ``network`` on ``(X, y)`` with mini-batch gradient descent.
 
@@ -189,6 +208,12 @@ def fit(
         becomes NaN/Inf or explodes (see :class:`~glassnet.diagnostics.TrainingGuard`)
     health : add per-epoch gradient norms, dead-ReLU and saturation fractions to the History
         (see :class:`~glassnet.diagnostics.HealthMonitor`)
+    checkpoint : path of a checkpoint (see :mod:`glassnet.checkpoint`) written every
+        ``checkpoint_every`` epochs and at the end. With a checkpoint, Ctrl-C stops at the end of
+        the current batch, writes the checkpoint and raises :class:`TrainingInterrupted`.
+    resume : continue from ``checkpoint`` (weights, optimizer state, History, random
+        generators, the position within an epoch) up to ``epochs`` in all; the result is bit
+        for bit that of one uninterrupted run with the same arguments. Callbacks start afresh.
 
     Returns
     -------
@@ -230,8 +255,20 @@ def fit(
     y_seen = y if train_rows is None else y[train_rows]
     batch = n_samples if batch_size is None else min(batch_size, n_samples)
     batches_per_epoch = -(-n_samples // batch)
-    history = History()
+    checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
+    position = TrainingPosition()
+    if resume:
+        if checkpoint is None:
+            raise ValueError("resume=True needs the checkpoint= path to resume from")
+        position = _resume(Path(checkpoint), network, optimizer, rng)
+        if position.order is not None and len(position.order) != n_samples:
+            raise ValueError(
+                f"cannot resume from {checkpoint}: it was training on {len(position.order)} rows, "
+                f"these data give {n_samples}"
+            )
+    history = History.from_dict(position.history)
     state = TrainingState(network, loss, optimizer, history, epochs, batches_per_epoch)
+    state.epoch, state.step = position.epoch, position.step
     callbacks = [
         *([HealthMonitor()] if health else []),
         *callbacks,
@@ -239,27 +276,49 @@ def fit(
         *([ProgressBar()] if progress else []),
     ]
     state.extra["input_scale"] = float(max(X.max(), -X.min()))
-    outputs = np.empty((n_samples, network.out_features), dtype=network.dtype)
     contiguous = not shuffle and train_rows is None
     gather = (lambda array, rows: array[rows[0] : rows[-1] + 1]) if contiguous else _Gather()
 
+    def save_position(epoch, next_start, order, outputs, total_loss) -> None:
+        """Write the checkpoint for training that continues at ``epoch``, row ``next_start``."""
+        within = 0 < next_start < n_samples
+        position = TrainingPosition(
+            epoch=epoch,
+            step=state.step,
+            batch_start=next_start if within else 0,
+            order=order if within else None,
+            outputs=outputs if within else None,
+            total_loss=total_loss if within else 0.0,
+            history=history.to_dict(),
+            shuffle_rng=rng.bit_generator.state,
+            network_rng=network.rng.bit_generator.state,
+        )
+        save_checkpoint(checkpoint, network, optimizer, position)
+
     # With the guard on, overflow is expected when training diverges: the guard reports it.
     quiet_floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
-    with quiet_floats if guard else contextlib.nullcontext():
+    interrupts = _DeferredInterrupt() if checkpoint is not None else contextlib.nullcontext()
+    with quiet_floats if guard else contextlib.nullcontext(), interrupts as interrupt:
         for callback in callbacks:
             callback.on_train_begin(state)
         try:
-            for epoch in range(epochs):
+            for epoch in range(position.epoch, epochs):
                 state.epoch = epoch
+                resuming = epoch == position.epoch and position.order is not None
                 if schedule is not None:
                     optimizer.learning_rate = float(schedule(epoch))
                 for callback in callbacks:
                     callback.on_epoch_begin(state)
                 started = time.perf_counter()
-                order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+                if resuming:
+                    order, outputs = position.order, position.outputs
+                    first, total_loss = position.batch_start, position.total_loss
+                else:
+                    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+                    outputs = np.empty((n_samples, network.out_features), dtype=network.dtype)
+                    first, total_loss = 0, 0.0
                 index = order if train_rows is None else train_rows[order]
-                total_loss = 0.0
-                for start in range(0, n_samples, batch):
+                for start in range(first, n_samples, batch):
                     positions = order[start : start + batch]  # within the training rows
                     rows = index[start : start + batch]  # within X and y
                     for callback in callbacks:
@@ -276,6 +335,9 @@ def fit(
                     state.step += 1
                     for callback in callbacks:
                         callback.on_batch_end(state, state.batch_loss)
+                    if interrupt is not None and interrupt.requested:
+                        save_position(epoch, start + batch, order, outputs, total_loss)
+                        raise TrainingInterrupted(checkpoint, epoch, state.step)
                 logs = {"loss": total_loss / n_samples}
                 for name, metric in metric_functions.items():
                     logs[name] = metric(outputs, y_seen, network)
@@ -286,9 +348,57 @@ def fit(
                 for callback in callbacks:
                     callback.on_epoch_end(state, logs)
                 history.append(logs)
+                last = state.stop or epoch + 1 == epochs
+                if checkpoint is not None and (last or (epoch + 1) % checkpoint_every == 0):
+                    save_position(epoch + 1, 0, None, None, 0.0)
                 if state.stop:
                     break
         finally:
             for callback in callbacks:
                 callback.on_train_end(state)
     return history
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`fit` with a checkpoint: the checkpoint was written; resume from it."""
+
+    def __init__(self, path, epoch: int, step: int) -> None:
+        super().__init__(
+            f"training interrupted in epoch {epoch + 1} after step {step}; checkpoint saved to "
+            f"{path}: resume with fit(..., checkpoint={str(path)!r}, resume=True)"
+        )
+        self.path, self.epoch, self.step = Path(path), epoch, step
+
+
+class _DeferredInterrupt:
+    """Within the block, the first Ctrl-C only sets ``requested`` (the training loop then stops
+    at the end of the batch, where the state is consistent); a second one interrupts at once."""
+
+    def __enter__(self) -> _DeferredInterrupt:
+        self.requested = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _resume(
+    path: Path, network: Network, optimizer: Optimizer, rng: np.random.Generator
+) -> TrainingPosition:
+    """Load a checkpoint into ``network``, ``optimizer`` and ``rng``; return where to go on."""
+    saved, optimizer_values, optimizer_arrays, position = load_checkpoint(path)
+    check_same_architecture(path, saved, network)
+    network.set_weights(saved.get_weights())
+    optimizer.load_state_dict(optimizer_values, optimizer_arrays)
+    rng.bit_generator.state = position.shuffle_rng
+    network.rng.bit_generator.state = position.network_rng
+    return position

@@ -1,0 +1,122 @@
+"""Checkpoints: everything needed to stop training and resume it exactly.
+
+A checkpoint is a model file (see :mod:`glassnet.io`: it loads as a model too) with the training
+state beside the parameters: the optimizer's state (momentum buffers, Adam moments and step),
+where training is (epoch, step, and within an epoch the batch order, the next batch and the
+outputs so far), the History, and the states of the two random generators (shuffling, and the
+network's own for dropout). Resuming from it gives bit for bit the weights an uninterrupted run
+would have. Written atomically, like models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from glassnet.io import ModelFileError, model_contents, network_from, read_archive, write_archive
+from glassnet.network import Network
+from glassnet.optim import Optimizer
+
+OPTIMIZER_PREFIX = "optimizer/"
+TRAINING_PREFIX = "training/"
+
+
+@dataclass
+class TrainingPosition:
+    """Where training stands.
+
+    ``epoch`` is the epoch in progress (0-based) and ``batch_start`` the first row position of
+    the next batch in it; ``batch_start == 0`` with ``order is None`` means the epoch has not
+    begun. Within an epoch, ``order`` is its permutation of the training rows, ``outputs`` the
+    network outputs recorded so far and ``total_loss`` the running sum of batch losses.
+    """
+
+    epoch: int = 0
+    step: int = 0
+    batch_start: int = 0
+    order: np.ndarray | None = None
+    outputs: np.ndarray | None = None
+    total_loss: float = 0.0
+    history: dict = field(default_factory=dict)
+    shuffle_rng: dict | None = None
+    network_rng: dict | None = None
+
+
+def save_checkpoint(
+    path: str | Path, network: Network, optimizer: Optimizer, position: TrainingPosition
+) -> Path:
+    """Write the network, the optimizer's state and ``position`` to ``path`` atomically."""
+    path = Path(path)
+    header, arrays = model_contents(network, path)
+    optimizer_values, optimizer_arrays = optimizer.state_dict()
+    header["checkpoint"] = {
+        "optimizer": optimizer_values,
+        "epoch": position.epoch,
+        "step": position.step,
+        "batch_start": position.batch_start,
+        "total_loss": position.total_loss,
+        "history": position.history,
+        "shuffle_rng": position.shuffle_rng,
+        "network_rng": position.network_rng,
+    }
+    for key, value in optimizer_arrays.items():
+        arrays[OPTIMIZER_PREFIX + key] = value
+    if position.order is not None:
+        arrays[TRAINING_PREFIX + "order"] = position.order
+        arrays[TRAINING_PREFIX + "outputs"] = position.outputs
+    write_archive(path, header, arrays)
+    return path
+
+
+def load_checkpoint(path: str | Path) -> tuple[Network, dict, dict, TrainingPosition]:
+    """Read a checkpoint: ``(network, optimizer values, optimizer arrays, position)``.
+
+    Hand the optimizer parts to ``optimizer.load_state_dict``.
+    """
+    path = Path(path)
+    header, arrays = read_archive(path, kind="checkpoint")
+    saved = header.get("checkpoint")
+    if not isinstance(saved, dict):
+        raise ModelFileError(f"{path} is a glassnet model, not a checkpoint (no training state)")
+    network = network_from(path, header, arrays)
+    optimizer_arrays = {
+        key[len(OPTIMIZER_PREFIX) :]: value
+        for key, value in arrays.items()
+        if key.startswith(OPTIMIZER_PREFIX)
+    }
+    try:
+        position = TrainingPosition(
+            epoch=int(saved["epoch"]),
+            step=int(saved["step"]),
+            batch_start=int(saved["batch_start"]),
+            order=arrays.get(TRAINING_PREFIX + "order"),
+            outputs=arrays.get(TRAINING_PREFIX + "outputs"),
+            total_loss=float(saved["total_loss"]),
+            history=dict(saved["history"]),
+            shuffle_rng=saved["shuffle_rng"],
+            network_rng=saved["network_rng"],
+        )
+        optimizer_values = dict(saved["optimizer"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(f"{path}: the training state is incomplete ({error})") from None
+    return network, optimizer_values, optimizer_arrays, position
+
+
+def check_same_architecture(path: Path, saved: Network, network: Network) -> None:
+    """Refuse to resume into a network whose parameters differ in names or shapes."""
+    mine = [(name, param.shape) for name, param, _ in network.parameters()]
+    theirs = [(name, param.shape) for name, param, _ in saved.parameters()]
+    if mine != theirs or saved.dtype != network.dtype:
+        raise ValueError(
+            f"cannot resume from {path}: it holds a {_describe(saved)} network, but this one is "
+            f"{_describe(network)}"
+        )
+
+
+def _describe(network: Network) -> str:
+    sizes = [network.in_features] + [
+        param.shape[1] for _, param, _ in network.parameters() if param.ndim == 2
+    ]
+    return "-".join(map(str, sizes)) + f" {network.dtype.name}"
