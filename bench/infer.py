@@ -28,13 +28,18 @@ def weights():
     ]
 
 
-def predictor_glassnet():
+def network():
     import glassnet as gn
 
     net = gn.mlp(SIZES, seed=0)
     for (W, b), dense in zip(weights(), net.layers[::2], strict=True):
         dense.params["W"][...] = W
         dense.params["b"][...] = b
+    return net
+
+
+def predictor_glassnet():
+    net = network()
     return lambda x: net.predict(x)
 
 
@@ -53,28 +58,14 @@ def predictor_torch():
 
 
 def predictor_onnxruntime():
+    """glassnet's own ONNX export of the same network, served by onnxruntime."""
     import onnxruntime
-    from onnx import TensorProto, helper, numpy_helper
 
-    nodes, initializers, previous = [], [], "x"
-    for index, (W, b) in enumerate(weights()):
-        initializers += [numpy_helper.from_array(W, f"W{index}"),
-                         numpy_helper.from_array(b, f"b{index}")]  # fmt: skip
-        nodes += [helper.make_node("MatMul", [previous, f"W{index}"], [f"m{index}"]),
-                  helper.make_node("Add", [f"m{index}", f"b{index}"], [f"z{index}"])]  # fmt: skip
-        previous = f"z{index}"
-        if index < len(SIZES) - 2:
-            nodes.append(helper.make_node("Relu", [previous], [f"h{index}"]))
-            previous = f"h{index}"
-    graph = helper.make_graph(
-        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, SIZES[0]])],
-        [helper.make_tensor_value_info(previous, TensorProto.FLOAT, [None, SIZES[-1]])],
-        initializers,
-    )  # fmt: skip
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    session = onnxruntime.InferenceSession(model.SerializeToString(),
+    from glassnet.onnx import to_onnx
+
+    session = onnxruntime.InferenceSession(to_onnx(network()).SerializeToString(),
                                            providers=["CPUExecutionProvider"])  # fmt: skip
-    return lambda x: session.run(None, {"x": x})[0]
+    return lambda x: session.run(None, {"input": x})[0]
 
 
 PREDICTORS = {"glassnet": predictor_glassnet, "torch": predictor_torch,

@@ -181,6 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="show a saved model's layers and metadata")
     info.add_argument("model", metavar="MODEL")
     info.add_argument("--json", action="store_true", help="print the metadata as JSON")
+
+    export_ = commands.add_parser(
+        "export", help="write a saved model in another format (ONNX; needs glassnet[onnx])"
+    )
+    export_.add_argument("model", metavar="MODEL")
+    export_.add_argument("--onnx", metavar="FILE", required=True, help="the .onnx file to write")
+    export_.add_argument(
+        "--no-preprocessing",
+        action="store_true",
+        help="leave the model's input standardisation out (the ONNX model then takes scaled rows)",
+    )
     return parser
 
 
@@ -626,6 +637,21 @@ def command_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export(args: argparse.Namespace) -> int:
+    from glassnet.onnx import OPSET, export
+
+    network = load_model(args.model)
+    path = export(network, args.onnx, include_preprocessing=not args.no_preprocessing)
+    scaled = "standardised inside" if network.metadata.get("standardize") else "as given"
+    if args.no_preprocessing:
+        scaled = "already scaled"
+    print(
+        f"wrote {path} (ONNX opset {OPSET}): input 'input' (batch, {network.in_features}) "
+        f"{network.dtype.name}, {scaled}; output 'output' (batch, {network.out_features})"
+    )
+    return 0
+
+
 # ------------------------------------------------------------------------------- entry point
 COMMANDS = {
     "train": command_train,
@@ -633,6 +659,7 @@ COMMANDS = {
     "predict": command_predict,
     "explain": command_explain,
     "info": command_info,
+    "export": command_export,
 }
 
 

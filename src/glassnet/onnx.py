@@ -1,0 +1,112 @@
+"""Export a network to ONNX, to serve it with onnxruntime or any other ONNX runtime.
+
+Each brick becomes the ONNX operator that computes the same thing at inference: Dense is
+``Gemm`` (``x W + b``), ReLU ``Relu``, LeakyReLU ``LeakyRelu``, Sigmoid ``Sigmoid``, Tanh
+``Tanh``, Softmax ``Softmax`` over the features, Identity and Dropout (inactive at inference)
+``Identity``. The input ``input`` is ``(batch, in_features)`` with a free batch dimension, the
+output ``output`` is what :meth:`~glassnet.network.Network.predict` returns. A model trained with
+standardised inputs (``metadata["standardize"]``, as the command line does for tables) gets that
+scaling as its first two nodes, so the ONNX model takes raw rows, like ``glassnet predict``.
+
+Needs the ``onnx`` extra: ``pip install 'glassnet[onnx]'``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from glassnet import __version__
+from glassnet.io import write_atomically
+from glassnet.layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from glassnet.network import Network
+
+#: The ONNX operator set the exported graphs use (onnxruntime 1.14 and later run it).
+OPSET = 17
+#: The ONNX file-format version written (readable by onnxruntime 1.14 and later).
+IR_VERSION = 8
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(
+            "ONNX export needs the onnx package: pip install 'glassnet[onnx]'"
+        ) from None
+    return onnx
+
+
+def to_onnx(network: Network, *, include_preprocessing: bool = True):
+    """The network as an ``onnx.ModelProto`` (checked with ``onnx.checker``)."""
+    onnx = _onnx()
+    helper, numpy_helper = onnx.helper, onnx.numpy_helper
+    element = onnx.TensorProto.FLOAT if network.dtype == np.float32 else onnx.TensorProto.DOUBLE
+    nodes, initializers = [], []
+    current = "input"
+
+    def constant(name: str, value: np.ndarray) -> str:
+        initializers.append(numpy_helper.from_array(np.asarray(value, dtype=network.dtype), name))
+        return name
+
+    def add(op: str, inputs: list[str], name: str, **attributes) -> None:
+        nonlocal current
+        nodes.append(helper.make_node(op, inputs, [name], name=name, **attributes))
+        current = name
+
+    scaling = network.metadata.get("standardize") if include_preprocessing else None
+    if scaling:
+        add("Sub", [current, constant("standardize.mean", scaling["mean"])], "centred")
+        add("Div", [current, constant("standardize.std", scaling["std"])], "standardized")
+    for layer in network.layers:
+        name = layer.name
+        if isinstance(layer, Dense):
+            inputs = [current, constant(f"{name}.W", layer.params["W"])]
+            if layer.bias:
+                inputs.append(constant(f"{name}.b", layer.params["b"]))
+            add("Gemm", inputs, name)
+        elif isinstance(layer, ReLU):
+            add("Relu", [current], name)
+        elif isinstance(layer, LeakyReLU):
+            add("LeakyRelu", [current], name, alpha=layer.slope)
+        elif isinstance(layer, Sigmoid):
+            add("Sigmoid", [current], name)
+        elif isinstance(layer, Tanh):
+            add("Tanh", [current], name)
+        elif isinstance(layer, Softmax):
+            add("Softmax", [current], name, axis=1)
+        elif isinstance(layer, (Identity, Dropout)):
+            add("Identity", [current], name)
+        else:
+            raise TypeError(f"ONNX export: no ONNX operator for a {type(layer).__name__} brick")
+    nodes[-1].output[0] = "output"
+    graph = helper.make_graph(
+        nodes,
+        "glassnet",
+        [helper.make_tensor_value_info("input", element, ["batch", network.in_features])],
+        [helper.make_tensor_value_info("output", element, ["batch", network.out_features])],
+        initializers,
+    )
+    model = helper.make_model(
+        graph,
+        producer_name="glassnet",
+        producer_version=__version__,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        ir_version=IR_VERSION,
+        doc_string=f"glassnet network: {network!r}",
+    )
+    plain = {k: v for k, v in network.metadata.items() if isinstance(v, (str, int, float, list))}
+    helper.set_model_props(model, {"glassnet": json.dumps(plain)})
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def export(network: Network, path: str | Path, *, include_preprocessing: bool = True) -> Path:
+    """Write ``network`` as an ONNX file at ``path`` (atomically); return the path."""
+    path = Path(path)
+    model = to_onnx(network, include_preprocessing=include_preprocessing)
+    data = model.SerializeToString()
+    write_atomically(path, lambda handle: handle.write(data))
+    return path
