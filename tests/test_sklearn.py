@@ -213,3 +213,18 @@ def test_bad_parameters_are_named_at_fit(iris, params, message):
 def test_continuous_targets_are_refused_by_the_classifier():
     with pytest.raises(ValueError, match="Unknown label type: 'continuous'"):
         MLPClassifier().fit(np.ones((4, 2)), [0.5, 1.5, 2.5, 3.1])
+
+
+@ignore_convergence
+def test_the_trained_network_is_glassnet_s_own(tmp_path, iris):
+    import onnxruntime
+
+    from glassnet.onnx import export
+
+    X, y = iris
+    clf = MLPClassifier((16,), max_iter=50, random_state=0).fit(X, y)
+    path = export(clf.network_, tmp_path / "iris.onnx")
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    served = session.run(["output"], {"input": X.astype(np.float32)})[0]
+    proba = clf.network_.output_to_proba(served)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-5)

@@ -301,6 +301,20 @@ def command_train(args: argparse.Namespace) -> int:
     image_pictures = args.plot_weights or args.plot_mistakes
     if image_pictures and len(data.input_shape) != 2:
         raise ValueError(f"--plot-weights and --plot-mistakes need image data; {name} is not")
+    network.metadata.update(  # before training, so that checkpoints carry it too
+        dataset=name,
+        task=data.task,
+        loss=loss,
+        class_names=data.class_names,
+        feature_names=data.feature_names,
+        input_shape=list(data.input_shape),
+        seed=args.seed,
+        n_samples=args.n_samples,
+        noise=args.noise,
+        recipe=recipe.to_dict(),
+    )
+    if data.extra.get("target"):
+        network.metadata["target"] = data.extra["target"]
     if args.resume and not args.checkpoint:
         raise ValueError("--resume needs --checkpoint CKPT, the checkpoint to resume from")
     started = time.perf_counter()
@@ -342,21 +356,7 @@ def command_train(args: argparse.Namespace) -> int:
         _targets(loss, data, data.y_test),
         metrics=["accuracy"] if data.task == "classification" else ["mse", "mae", "r2"],
     )
-    network.metadata.update(
-        dataset=name,
-        task=data.task,
-        loss=loss,
-        class_names=data.class_names,
-        feature_names=data.feature_names,
-        input_shape=list(data.input_shape),
-        seed=args.seed,
-        n_samples=args.n_samples,
-        noise=args.noise,
-        recipe=recipe.to_dict(),
-        test=test,
-    )
-    if data.extra.get("target"):
-        network.metadata["target"] = data.extra["target"]
+    network.metadata["test"] = test
     saved = str(save(network, args.save)) if args.save else None
     summary = {
         "dataset": name,
