@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.losses import Loss, SoftmaxCrossEntropy
+from glassnet.losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+
+
+def as_array(value, name: str) -> np.ndarray:
+    """``np.asarray(value)``, with an error naming ``name`` for ragged or unconvertible input."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name} cannot be read as an array of numbers ({error})") from None
+
+
+def first_non_finite(X: np.ndarray, name: str) -> None:
+    """Raise a ValueError naming the first NaN/Inf of a float array ``X`` (checked in blocks:
+    no temporary as large as ``X``). A sum is the quick test; the search runs only if it fails."""
+    if X.dtype.kind != "f" or np.isfinite(np.add.reduce(X, axis=None)):
+        return
+    flat = X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(-1, 1)
+    for start in range(0, len(flat), 8192):
+        block = flat[start : start + 8192]
+        bad = np.argwhere(~np.isfinite(block))
+        if len(bad):
+            where = f"row {start + bad[0][0]}" + (f", column {bad[0][1]}" if X.ndim > 1 else "")
+            raise ValueError(f"{name} contains NaN or Inf (first at {where})")
 
 
 def check_features(X, n_features: int, *, name: str = "X") -> np.ndarray:
     """A finite real 2-D array ``(n_samples, n_features)``, or a ValueError/TypeError naming it."""
-    X = np.asarray(X)
+    X = as_array(X, name)
     if X.dtype == object or not (
         np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating) or X.dtype == bool
     ):
@@ -24,30 +46,22 @@ def check_features(X, n_features: int, *, name: str = "X") -> np.ndarray:
         )
     if len(X) == 0:
         raise ValueError(f"{name} is empty (0 samples)")
-    if np.issubdtype(X.dtype, np.floating):
-        for start in range(0, len(X), 8192):  # in blocks: no temporary as large as X
-            block = X[start : start + 8192]
-            if not np.isfinite(block).all():
-                bad = np.argwhere(~np.isfinite(block))[0]
-                raise ValueError(
-                    f"{name} contains NaN or Inf (first at row {start + bad[0]}, column {bad[1]})"
-                )
+    first_non_finite(X, name)
     return X
 
 
 def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = "y") -> np.ndarray:
     """Targets that fit ``loss`` and the network's outputs; integer labels for cross-entropy."""
-    y = np.asarray(y)
+    y = as_array(y, name)
     if y.dtype == object or not (
         np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating) or y.dtype == bool
     ):
         raise TypeError(f"{name} must hold numbers; got dtype {y.dtype}")
+    if y.ndim == 0:
+        raise ValueError(f"{name} must be an array with one entry per sample; got a scalar")
     if len(y) != n_samples:
         raise ValueError(f"X has {n_samples} samples but {name} has {len(y)}")
-    if np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):
-        raise ValueError(
-            f"{name} contains NaN or Inf (first at row {np.argwhere(~np.isfinite(y))[0][0]})"
-        )
+    first_non_finite(y, name)
     if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1:
         labels = y.astype(np.int64)
         if not np.array_equal(labels, y):
@@ -64,6 +78,20 @@ def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = 
     if y.shape != expected and not (n_outputs == 1 and y.shape == (n_samples,)):
         raise ValueError(
             f"{name} must have shape {expected} for this network and loss; got {y.shape}"
+        )
+    if isinstance(loss, SoftmaxCrossEntropy):  # one-hot or soft targets: distributions
+        sums = y.sum(axis=1, dtype=np.float64)
+        bad = np.flatnonzero((np.abs(sums - 1.0) > 1e-4) | (y.min(axis=1) < 0))
+        if len(bad):
+            row = bad[0]
+            raise ValueError(
+                f"{name}: each one-hot (or probability) row must be >= 0 and sum to 1; row {row} "
+                f"sums to {sums[row]:.6g} (min {y[row].min():.6g})"
+            )
+    if isinstance(loss, BinaryCrossEntropy) and (y.min() < 0 or y.max() > 1):
+        raise ValueError(
+            f"{name}: binary cross-entropy targets must lie in [0, 1]; got values from "
+            f"{y.min():g} to {y.max():g}"
         )
     return y
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from glassnet._errors import unknown_name
+from glassnet._validation import as_array, first_non_finite
 from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
 from glassnet.losses import Loss
 
@@ -167,19 +168,21 @@ class Network:
 
     # ------------------------------------------------------------------ forward and backward
     def _as_input(self, x: np.ndarray) -> np.ndarray:
-        if type(x) is np.ndarray and x.dtype == self.dtype and x.ndim == 2:
-            if x.shape[1] == self.in_features:
-                return x  # already checked and cast (a training batch): nothing to do
-        x = np.asarray(x)
+        """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype."""
+        x = as_array(x, "X")
         if x.ndim == 1 and self.in_features == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"X must have shape (n_samples, {self.in_features}); got shape {x.shape}"
             )
-        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        if x.dtype.kind not in "biuf":  # bool, integers, floats
             raise TypeError(f"X must hold real numbers; got dtype {x.dtype}")
-        return x.astype(self.dtype, copy=False)
+        if len(x) == 0:
+            raise ValueError("X is empty (0 samples)")
+        x = x.astype(self.dtype, copy=False)
+        first_non_finite(x, "X")
+        return x
 
     def forward(
         self, x: np.ndarray, *, training: bool = False, record: dict | None = None
@@ -246,7 +249,22 @@ class Network:
         ``data_loss + l2_term``. With ``l2 > 0`` each weight gradient also gets ``l2 * W`` (the
         derivative of the penalty). ``record`` is passed to ``forward`` and ``backward``.
         """
-        pred = self.forward(x, training=training, record=record)
+        return self._loss_and_gradients(
+            loss, self._as_input(x), target, l2=l2, training=training, record=record
+        )
+
+    def _loss_and_gradients(
+        self,
+        loss: Loss,
+        x: np.ndarray,
+        target: np.ndarray,
+        *,
+        l2: float = 0.0,
+        training: bool = True,
+        record: dict | None = None,
+    ) -> tuple[np.ndarray, float, float]:
+        """``loss_and_gradients`` on a batch already checked (by ``fit``, once for all rows)."""
+        pred = self._forward(x, training, record)
         data_loss, grad = loss.value_and_grad(pred, target)
         self.backward(grad, record=record)
         if record is not None:
@@ -396,6 +414,9 @@ def mlp(
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"mlp: sizes needs at least input and output sizes; got {sizes}")
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ValueError(f"mlp: sizes must be positive integers; got {sizes}")
     n_hidden = len(sizes) - 2
     activations = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(activations) != n_hidden:

@@ -23,7 +23,11 @@ Parameters = Iterable[tuple[str, np.ndarray, np.ndarray]]
 
 
 def _check_learning_rate(learning_rate: float) -> float:
-    if isinstance(learning_rate, bool) or not np.isfinite(learning_rate) or learning_rate <= 0:
+    if isinstance(learning_rate, bool) or not isinstance(
+        learning_rate, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"learning_rate must be a number, got {learning_rate!r}")
+    if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
     return float(learning_rate)
 

@@ -225,7 +225,10 @@ def fit(
     loss = get_loss(loss)
     optimizer = optimizer if optimizer is not None else SGD(0.01)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a glassnet Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a glassnet Optimizer such as Adam(0.001) or SGD(0.01); got "
+            f"{optimizer!r}"
+        )
     epochs = check_positive_int(epochs, "epochs")
     if batch_size is not None:
         batch_size = check_positive_int(batch_size, "batch_size")
@@ -323,7 +326,7 @@ def fit(
                     rows = index[start : start + batch]  # within X and y
                     for callback in callbacks:
                         callback.on_batch_begin(state)
-                    batch_outputs, data_loss, l2_term = network.loss_and_gradients(
+                    batch_outputs, data_loss, l2_term = network._loss_and_gradients(
                         loss, gather(X, rows), gather(y, rows), l2=l2
                     )
                     state.batch_loss = data_loss + l2_term
