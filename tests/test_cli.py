@@ -191,7 +191,7 @@ def test_error_model_data_mismatch(tmp_path):
 
 def test_error_not_a_model_and_bad_csv(tmp_path):
     (tmp_path / "fake.npz").write_bytes(b"not a zip at all")
-    assert_one_line_error(run_cli("info", tmp_path / "fake.npz"), "not a readable glassnet model")
+    assert_one_line_error(run_cli("info", tmp_path / "fake.npz"), "not a glassnet model file")
     (tmp_path / "bad.csv").write_text("a,b,y\n1,2,0\n1,x,1\n")
     assert_one_line_error(run_cli("train", tmp_path / "bad.csv"), "line 3, column 'b'", "'x'")
 

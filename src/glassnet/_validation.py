@@ -11,8 +11,11 @@ def as_array(value, name: str) -> np.ndarray:
     """``np.asarray(value)``, with an error naming ``name`` for ragged or unconvertible input."""
     try:
         return np.asarray(value)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{name} cannot be read as an array of numbers ({error})") from None
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{name} cannot be read as an array of numbers: its rows differ in length or hold "
+            "things that are not numbers"
+        ) from None
 
 
 def first_non_finite(X: np.ndarray, name: str) -> None:
@@ -66,7 +69,7 @@ def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = 
         labels = y.astype(np.int64)
         if not np.array_equal(labels, y):
             raise ValueError(
-                f"{name}: class labels must be whole numbers; got {y[labels != y][0]!r}"
+                f"{name}: class labels must be whole numbers; got {y[labels != y][0].item()!r}"
             )
         if labels.min() < 0 or labels.max() >= n_outputs:
             raise ValueError(

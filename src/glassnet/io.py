@@ -77,13 +77,22 @@ def write_atomically(path: Path, write) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot write {path}: directory {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a directory")
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:  # unwritable directory, ...: name the file, keep the error's type
+        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
     try:
         with os.fdopen(handle, "wb") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
+    except OSError as error:  # disk full, ...: the previous file is untouched
+        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -102,6 +111,9 @@ def read_archive(path: Path, *, kind: str = "model") -> tuple[dict, dict[str, np
         raise FileNotFoundError(f"{kind} file {path} does not exist")
     try:
         with open(path, "rb") as handle:
+            if handle.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
+                raise ModelFileError(f"{path} is not a glassnet {kind} file (not an .npz archive)")
+            handle.seek(0)
             archive = np.load(handle, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ModelFileError(f"{path} is not a glassnet {kind} file (a bare .npy array)")
@@ -111,6 +123,9 @@ def read_archive(path: Path, *, kind: str = "model") -> tuple[dict, dict[str, np
                         f"{path} is not a glassnet {kind} file (no glassnet header)"
                     )
                 arrays = {key: archive[key] for key in archive.files}
+        for key, value in arrays.items():
+            if not isinstance(value, np.ndarray):  # a member that is not an .npy array
+                raise ModelFileError(f"{path}: entry {key!r} is not an array")
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:

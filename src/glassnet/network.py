@@ -305,7 +305,11 @@ class Network:
             p = out if isinstance(last, Sigmoid) else sigmoid(out)
             return np.hstack([1.0 - p, p])
         if isinstance(last, Sigmoid):
-            return out / np.maximum(out.sum(axis=1, keepdims=True), np.finfo(out.dtype).tiny)
+            # Scale each row by its largest entry first (sigmoids of very negative logits are
+            # denormal numbers whose plain sum loses the ratio); a row of zeros is uniform.
+            largest = out.max(axis=1, keepdims=True)
+            scaled = np.divide(out, largest, out=np.ones_like(out), where=largest > 0)
+            return scaled / scaled.sum(axis=1, keepdims=True)
         return softmax(out)
 
     def predict_proba(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:

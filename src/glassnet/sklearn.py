@@ -368,7 +368,7 @@ class MLPClassifier(ClassifierMixin, _GlassnetMLP):
             if len(self.classes_) < 2:
                 raise ValueError(
                     f"MLPClassifier needs samples of at least 2 classes in y; got 1 class "
-                    f"({self.classes_[0]!r})"
+                    f"({self.classes_.tolist()[0]!r})"
                 )
         elif self._multilabel:
             raise ValueError("y holds class labels; the classifier was trained on a label matrix")
