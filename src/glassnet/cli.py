@@ -20,17 +20,15 @@ import numpy as np
 from glassnet import __version__
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
 from glassnet.datasets.table import read_numeric_csv
-from glassnet.explain import explain, render
+from glassnet.explain import explain_step, render
 from glassnet.io import load as load_model
 from glassnet.io import save
-from glassnet.layers import Dense
 from glassnet.losses import get_loss
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
 from glassnet.preprocessing import Standardizer
 from glassnet.recipes import XOR_TUTORIAL, recipe_for
 from glassnet.schedules import SCHEDULES, get_schedule
-from glassnet.trace import trace
 from glassnet.train import TrainingInterrupted, evaluate, fit, train_step
 
 TUTORIAL_DATASET = "xor-table"
@@ -101,7 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
     train.add_argument("--hidden", type=_positive_int, nargs="+", help="hidden layer sizes")
     train.add_argument(
-        "--activation", choices=["relu", "sigmoid", "tanh", "leaky_relu"], help="hidden activation"
+        "--activation",
+        choices=["relu", "sigmoid", "tanh", "leaky_relu", "identity"],
+        help="hidden activation",
+    )
+    train.add_argument(
+        "--loss", choices=["cross_entropy", "mse", "mae"], help="loss (default: the data set's)"
     )
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int, help="samples per step (1: per-sample)")
@@ -199,6 +202,9 @@ def _data_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--data-dir", help="where MNIST-style files are (else GLASSNET_DATA_DIR)")
     command.add_argument("--target", help="target column of a .csv table (default: the last)")
     command.add_argument(
+        "--test-fraction", type=_probability, help="rows held out for testing (0.2; not MNIST)"
+    )
+    command.add_argument(
         "--task",
         choices=["auto", "classification", "regression"],
         default="auto",
@@ -213,13 +219,15 @@ def _output_options(command: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------------------- train
 def _load_dataset(
-    name: str, args: argparse.Namespace, seed: int, n_samples=None, noise=None
+    name: str, args: argparse.Namespace, seed: int, n_samples=None, noise=None, test_fraction=None
 ) -> Dataset:
+    fraction = args.test_fraction if args.test_fraction is not None else test_fraction
     return load(
         name,
         data_dir=args.data_dir,
         n_samples=n_samples,
         noise=noise,
+        test_fraction=fraction if fraction is not None else 0.2,
         seed=seed,
         target=args.target,
         task=args.task,
@@ -262,7 +270,7 @@ def command_train(args: argparse.Namespace) -> int:
         validation_fraction=args.validation_fraction,
     )
     data = _load_dataset(name, args, args.seed, args.n_samples, args.noise)
-    loss = recipe.loss or data.loss
+    loss = args.loss or recipe.loss or data.loss
     network = mlp(
         [data.n_features, *recipe.hidden, data.n_outputs],
         activation=recipe.activation,
@@ -311,6 +319,7 @@ def command_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         n_samples=args.n_samples,
         noise=args.noise,
+        test_fraction=args.test_fraction,
         recipe=recipe.to_dict(),
     )
     if data.extra.get("target"):
@@ -419,7 +428,14 @@ def command_evaluate(args: argparse.Namespace) -> int:
     network = load_model(args.model)
     meta = network.metadata
     seed = args.seed if args.seed is not None else meta.get("seed", 0)
-    data = _load_dataset(args.dataset, args, seed, meta.get("n_samples"), meta.get("noise"))
+    data = _load_dataset(
+        args.dataset,
+        args,
+        seed,
+        meta.get("n_samples"),
+        meta.get("noise"),
+        meta.get("test_fraction"),
+    )
     if data.n_features != network.in_features:
         raise ValueError(
             f"model {args.model} expects {network.in_features} input features, but data set "
@@ -593,25 +609,10 @@ def command_explain(args: argparse.Namespace) -> int:
     optimizer = get_optimizer("sgd", lr)
     for _ in range(args.steps - 1):
         train_step(network, get_loss(loss), optimizer, X, y, l2=l2)
-    record = trace(network, loss, X, y, optimizer=optimizer, l2=l2)
-    layers = " -> ".join(
-        f"{layer.name} ({layer.fan_in}->{layer.fan_out})"
-        if isinstance(layer, Dense)
-        else layer.name
-        for layer in network.layers
+    steps, header = explain_step(
+        network, loss, X, y, learning_rate=lr, l2=l2, title=title, step=args.steps
     )
-    header = {
-        "title": title + ", explained with glassnet's own numbers",
-        "about": [
-            f"network: {layers}",
-            f"loss: {record.loss_name}" + (f" + Ridge (L2), alpha = {l2:g}" if l2 else ""),
-            f"update: plain gradient descent, W <- W - lr * dLoss/dW, lr = {lr:g}",
-            f"this is step {args.steps} of {args.steps}"
-            + (f" (the first {args.steps - 1} were run the same way)" if args.steps > 1 else ""),
-        ],
-        "step": args.steps,
-    }
-    sys.stdout.write(render(explain(record), header, args.format))
+    sys.stdout.write(render(steps, header, args.format))
     if args.format == "json":
         sys.stdout.write("\n")
     return 0

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassnet.trace import LayerTrace, Trace
+from glassnet.layers import Dense
+from glassnet.losses import Loss
+from glassnet.network import Network
+from glassnet.optim import SGD
+from glassnet.trace import LayerTrace, Trace, trace
 
 #: Arrays with more elements than this are shown as shape and summary statistics.
 FULL_VALUES_UP_TO = 64
@@ -298,3 +302,41 @@ def render(steps: list[Step], header: dict, fmt: str = "text") -> str:
             if text:
                 lines += ["    " + row for row in text.splitlines()]
     return "\n".join(lines) + "\n"
+
+
+def explain_step(
+    network: Network,
+    loss: Loss | str,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    learning_rate: float,
+    l2: float = 0.0,
+    title: str,
+    step: int = 1,
+) -> tuple[list[Step], dict]:
+    """One real plain-gradient-descent step of ``network`` on ``(X, y)``, explained: the steps
+    and the header that :func:`render` prints. ``network`` is updated (pass a copy to keep it).
+
+    The command line's ``glassnet explain`` and the playground's "Explain this step" both call
+    this, so they show the same names and numbers.
+    """
+    record = trace(network, loss, X, y, optimizer=SGD(learning_rate), l2=l2)
+    layers = " -> ".join(
+        f"{layer.name} ({layer.fan_in}->{layer.fan_out})"
+        if isinstance(layer, Dense)
+        else layer.name
+        for layer in network.layers
+    )
+    header = {
+        "title": title + ", explained with glassnet's own numbers",
+        "about": [
+            f"network: {layers}",
+            f"loss: {record.loss_name}" + (f" + Ridge (L2), alpha = {l2:g}" if l2 else ""),
+            f"update: plain gradient descent, W <- W - lr * dLoss/dW, lr = {learning_rate:g}",
+            f"this is step {step} of {step}"
+            + (f" (the first {step - 1} were run the same way)" if step > 1 else ""),
+        ],
+        "step": step,
+    }
+    return explain(record), header

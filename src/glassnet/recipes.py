@@ -72,6 +72,7 @@ RECIPES: dict[str, Recipe] = {
     "moons": Recipe(hidden=(32, 32), epochs=100),
     "circles": Recipe(hidden=(32, 32), epochs=100),
     "sine": Recipe(hidden=(64, 64), lr=0.005, epochs=300),
+    "surface": Recipe(hidden=(32, 32), lr=0.01, epochs=200),
     "digits": Recipe(hidden=(128,), lr=0.001, epochs=50),
     # The MNIST tutorial's recipe: 784-200-200-10, He init, ReLU, per-sample SGD, 3 epochs.
     "mnist": Recipe(hidden=(200, 200), optimizer="sgd", lr=0.01, epochs=3, batch_size=1),

@@ -7,9 +7,9 @@
     data = load("spirals", n_samples=600, noise=0.2)  # 20% of the points held out for testing
     data = load("table.csv", target="price")
 
-The generators (``xor``, ``spirals``, ``moons``, ``circles``, ``sine``) return plain ``(X, y)``
-arrays: ``X`` float64 ``(n_samples, n_features)``, ``y`` integer labels ``(n_samples,)`` or float
-values ``(n_samples, 1)``.
+The generators (``xor``, ``spirals``, ``moons``, ``circles``, ``sine``, ``surface``) return
+plain ``(X, y)`` arrays: ``X`` float64 ``(n_samples, n_features)``, ``y`` integer labels
+``(n_samples,)`` or float values ``(n_samples, 1)``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,36 @@ from glassnet.datasets.digits import load_digits
 from glassnet.datasets.files import ENVIRONMENT_VARIABLE, cache_dir
 from glassnet.datasets.idx import DataFileError, read_idx, write_idx
 from glassnet.datasets.mnist import load_mnist
-from glassnet.datasets.synthetic import circles, moons, one_hot, sine, spirals, xor, xor_table
+from glassnet.datasets.synthetic import (
+    circles,
+    moons,
+    one_hot,
+    sine,
+    spirals,
+    surface,
+    xor,
+    xor_table,
+)
 from glassnet.datasets.table import load_csv
 
-_GENERATORS = {"xor": xor, "spirals": spirals, "moons": moons, "circles": circles, "sine": sine}
-_DEFAULT_SIZES = {"xor": 300, "spirals": 900, "moons": 500, "circles": 500, "sine": 1024}
+_GENERATORS = {
+    "xor": xor,
+    "spirals": spirals,
+    "moons": moons,
+    "circles": circles,
+    "sine": sine,
+    "surface": surface,
+}
+_DEFAULT_SIZES = {
+    "xor": 300,
+    "spirals": 900,
+    "moons": 500,
+    "circles": 500,
+    "sine": 1024,
+    "surface": 500,
+}
+#: The generated sets whose targets are values (regression), not classes.
+REGRESSION_SETS = ("sine", "surface")
 
 #: Every name ``load`` accepts (besides a path to a ``.csv`` file).
 DATASETS = ("xor-table", *_GENERATORS, "digits", "mnist", "fashion-mnist")
@@ -79,7 +104,7 @@ def load(
                 raise ValueError("the xor data set has no noise option")
             options["noise"] = noise
         X, y = _GENERATORS[name](n_samples or _DEFAULT_SIZES[name], **options)
-        regression = name == "sine"
+        regression = name in REGRESSION_SETS
         return hold_out_test(
             name,
             X,
@@ -114,6 +139,7 @@ __all__ = [
     "read_idx",
     "sine",
     "spirals",
+    "surface",
     "write_idx",
     "xor",
     "xor_table",

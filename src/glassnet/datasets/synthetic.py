@@ -126,3 +126,21 @@ def sine(
     rng = _rng(seed)
     x = rng.uniform(low, high, (n_samples, 1))
     return x, np.sin(x) + rng.normal(0.0, noise, x.shape)
+
+
+def surface(
+    n_samples: int = 500,
+    *,
+    noise: float = 0.0,
+    seed: int | np.random.Generator | None = 0,
+):
+    """2-D regression: points uniform in ``[-3, 3]^2``, y = sin(x1) cos(x2 / 2) + noise.
+
+    X (n, 2), y (n, 1): a surface a small network can learn and a heat map can show.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    noise = _check_noise(noise)
+    rng = _rng(seed)
+    X = rng.uniform(-3.0, 3.0, (n_samples, 2))
+    y = np.sin(X[:, :1]) * np.cos(X[:, 1:] / 2.0)
+    return X, y + rng.normal(0.0, noise, y.shape)
