@@ -185,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("model", metavar="MODEL")
     info.add_argument("--json", action="store_true", help="print the metadata as JSON")
 
+    playground = commands.add_parser(
+        "playground", help="watch a network learn in the browser (needs glassnet[playground])"
+    )
+    playground.add_argument("--port", type=int, default=8000, help="port (8000)")
+    playground.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this computer only)"
+    )
+    playground.add_argument("--open", action="store_true", help="open the page in a browser")
+
     export_ = commands.add_parser(
         "export", help="write a saved model in another format (ONNX; needs glassnet[onnx])"
     )
@@ -537,7 +546,12 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
     source = args.input
     if source in DATASETS or source.lower().endswith(".csv") and meta.get("target") is None:
         data = _load_dataset(
-            source, args, meta.get("seed", 0), meta.get("n_samples"), meta.get("noise")
+            source,
+            args,
+            meta.get("seed", 0),
+            meta.get("n_samples"),
+            meta.get("noise"),
+            meta.get("test_fraction"),
         )
         X, y, task, n_classes = data.X_test, data.y_test, data.task, data.n_outputs
     elif source.lower().endswith(".csv"):
@@ -653,6 +667,15 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_playground(args: argparse.Namespace) -> int:
+    from glassnet.playground import serve
+
+    if not 0 < args.port < 65536:
+        raise ValueError(f"--port must be between 1 and 65535, got {args.port}")
+    serve(args.host, args.port, open_browser=args.open)
+    return 0
+
+
 # ------------------------------------------------------------------------------- entry point
 COMMANDS = {
     "train": command_train,
@@ -661,6 +684,7 @@ COMMANDS = {
     "explain": command_explain,
     "info": command_info,
     "export": command_export,
+    "playground": command_playground,
 }
 
 

@@ -10,6 +10,7 @@ temporary file beside the target, then a rename, so a crash never leaves half a 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -62,14 +63,21 @@ def model_contents(
     return header, {name: param for name, param, _ in network.parameters()}
 
 
-def write_archive(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
-    """Write the JSON ``header`` and ``arrays`` as one ``.npz`` file, atomically."""
+def archive_bytes(header: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """The bytes of the ``.npz`` file holding the JSON ``header`` and ``arrays``."""
     try:
         header_text = json.dumps(header)
     except TypeError as error:
         raise TypeError(f"metadata must be JSON-serialisable: {error}") from None
-    arrays = {**arrays, HEADER_KEY: np.array(header_text)}
-    write_atomically(path, lambda handle: np.savez(handle, **arrays))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays, **{HEADER_KEY: np.array(header_text)})
+    return buffer.getvalue()
+
+
+def write_archive(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Write the JSON ``header`` and ``arrays`` as one ``.npz`` file, atomically."""
+    data = archive_bytes(header, arrays)
+    write_atomically(path, lambda handle: handle.write(data))
 
 
 def write_atomically(path: Path, write) -> None:
@@ -217,6 +225,7 @@ def _fill(path: Path, network: Network, arrays: dict[str, np.ndarray]) -> None:
 __all__ = [
     "FORMAT_VERSION",
     "ModelFileError",
+    "archive_bytes",
     "load",
     "model_contents",
     "network_from",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glassnet._validation import check_targets
 from glassnet.layers import Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from glassnet.losses import Loss, get_loss
 from glassnet.network import Network
@@ -117,6 +118,8 @@ def trace(
     them). ``optimizer`` defaults to ``SGD(0.1)``.
     """
     loss = get_loss(loss)
+    X = network._as_input(X)
+    y = check_targets(y, loss, len(X), network.out_features)
     optimizer = optimizer if optimizer is not None else SGD(0.1)
     before = {
         layer.name: {k: v.copy() for k, v in layer.params.items()} for layer in network.layers

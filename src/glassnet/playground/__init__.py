@@ -1,0 +1,34 @@
+"""The playground: watch a network learn in the browser, driven by glassnet itself.
+
+``glassnet playground`` (or :func:`serve`) starts a local web server with one page; the page
+talks to :mod:`glassnet.playground.server` over a WebSocket, and every number it shows comes
+from a :class:`~glassnet.playground.session.Session` running the real library. Needs the
+``playground`` extra: ``pip install 'glassnet[playground]'``.
+"""
+
+from __future__ import annotations
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False) -> None:
+    """Serve the playground until Ctrl-C."""
+    try:
+        import uvicorn
+
+        from glassnet.playground.server import create_app
+    except ImportError:
+        raise ImportError(
+            "the playground needs its extra: pip install 'glassnet[playground]'"
+        ) from None
+    url = f"http://{host}:{port}/"
+    where = (
+        "only this computer can reach it"
+        if host in ("127.0.0.1", "localhost")
+        else ("other computers on the network can reach it")
+    )
+    print(f"glassnet playground on {url} ({where}); Ctrl-C stops it", flush=True)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")

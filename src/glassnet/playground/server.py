@@ -1,0 +1,234 @@
+"""The playground's web server: one page, its assets, and a WebSocket per learner.
+
+Protocol (JSON text messages). The page sends ``{"type": ...}``:
+
+``configure`` ``{"settings": {...}}``
+    build a new run (see :class:`~glassnet.playground.session.Settings`); answered with
+    ``points`` (the data) and ``state`` (the first picture).
+``play`` ``{"batches": n}`` / ``pause``
+    train continuously, sending a ``state`` after every ``n`` mini-batches (1 to 5000, default
+    10; at most 0.2 s of training per picture), or stop.
+``step``
+    train exactly one mini-batch; answered with ``state``.
+``reset``
+    the same settings, fresh weights.
+``explain`` ``{"point": [x1, x2], "label": k, "weight": {"layer": "dense1", "row": i, "col": j}}``
+    ``glassnet explain``'s walkthrough of one step on that point (``weight`` optional, or
+    ``{"layer": ..., "bias": true, "col": j}``); answered with ``explanation``.
+``save``
+    answered with ``model``: the model file (base64), its name, and the ``glassnet train``
+    command that reproduces the run.
+``load`` ``{"data": base64}``
+    replace the network by a saved 2-D model.
+
+Every message is checked (type, fields, ranges, size, rate); a bad one gets
+``{"type": "error", "message": ...}`` and the connection goes on. Training runs in a worker
+thread, one loop per connection, ended when the connection closes; a slow browser only slows
+its own connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.responses import FileResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from glassnet.playground.session import Session, SettingsError, parse_settings
+
+STATIC = Path(__file__).with_name("static")
+MAX_MESSAGE_BYTES = 2_000_000
+MESSAGES_PER_SECOND = 40
+TRAIN_SECONDS_PER_PICTURE = 0.2
+MAX_BATCHES_PER_PICTURE = 5000
+
+
+class _RateLimit:
+    """A token bucket: ``rate`` messages a second, bursts of twice that."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.tokens, self.last = rate, 2 * rate, time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(2 * self.rate, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class Connection:
+    """One page's run: its session, whether it plays, and the loop that trains it."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.session: Session | None = None
+        self.playing = False
+        self.batches = 10
+        self.lock = asyncio.Lock()  # one change to the session at a time
+        self.limit = _RateLimit(MESSAGES_PER_SECOND)
+
+    async def send(self, message: dict) -> None:
+        await self.websocket.send_text(json.dumps(message))
+
+    async def error(self, message: str) -> None:
+        await self.send({"type": "error", "message": message})
+
+    async def train_loop(self) -> None:
+        """While playing: train for a moment in a worker thread, then send the picture."""
+        while True:
+            if not (self.playing and self.session is not None):
+                await asyncio.sleep(0.02)
+                continue
+            async with self.lock:
+                session = self.session
+                await asyncio.to_thread(session.train_for, TRAIN_SECONDS_PER_PICTURE, self.batches)
+                picture = await asyncio.to_thread(session.snapshot)
+            await self.send(picture)
+            await asyncio.sleep(0)  # let the messages from the page in
+
+    async def handle(self, text: str) -> None:
+        if len(text) > MAX_MESSAGE_BYTES:
+            return await self.error(f"message too large (over {MAX_MESSAGE_BYTES:,} bytes)")
+        if not self.limit.allow():
+            return await self.error("too many messages: slow down")
+        try:
+            message = json.loads(text)
+        except json.JSONDecodeError:
+            return await self.error("a message must be JSON")
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return await self.error('a message must be an object with a "type"')
+        handler = getattr(self, f"on_{message['type']}", None)
+        if handler is None:
+            return await self.error(f"unknown message type {message['type']!r}")
+        try:
+            await handler(message)
+        except SettingsError as problem:
+            await self.error(str(problem))
+        except (ValueError, TypeError, ArithmeticError) as problem:  # named, never a traceback
+            await self.error(f"{type(problem).__name__}: {problem}")
+
+    def _need_session(self) -> Session:
+        if self.session is None:
+            raise SettingsError("no run yet: send configure first")
+        return self.session
+
+    async def _start(self, session: Session) -> None:
+        self.session = session
+        await self.send({"type": "settings", "settings": vars(session.settings)})
+        await self.send(session.points())
+        await self.send(await asyncio.to_thread(session.snapshot))
+
+    async def on_configure(self, message: dict) -> None:
+        settings = parse_settings(message.get("settings", {}))
+        async with self.lock:
+            self.playing = False
+            await self._start(await asyncio.to_thread(Session, settings))
+
+    async def on_reset(self, message: dict) -> None:
+        settings = self._need_session().settings
+        async with self.lock:
+            self.playing = False
+            await self._start(await asyncio.to_thread(Session, settings))
+
+    async def on_play(self, message: dict) -> None:
+        self._need_session()
+        batches = message.get("batches", self.batches)
+        if isinstance(batches, bool) or not isinstance(batches, int):
+            raise SettingsError("batches must be a whole number")
+        if not 1 <= batches <= MAX_BATCHES_PER_PICTURE:
+            raise SettingsError(f"batches must be between 1 and {MAX_BATCHES_PER_PICTURE}")
+        self.batches = batches
+        self.playing = True
+        await self.send({"type": "playing", "playing": True})
+
+    async def on_pause(self, message: dict) -> None:
+        self.playing = False
+        await self.send({"type": "playing", "playing": False})
+
+    async def on_step(self, message: dict) -> None:
+        session = self._need_session()
+        self.playing = False
+        async with self.lock:
+            await asyncio.to_thread(session.train_one_batch)
+            await self.send({"type": "playing", "playing": False})
+            await self.send(await asyncio.to_thread(session.snapshot))
+
+    async def on_explain(self, message: dict) -> None:
+        session = self._need_session()
+        point, label = message.get("point"), message.get("label", 0)
+        if (
+            not isinstance(point, list)
+            or len(point) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)
+        ):
+            raise SettingsError("point must be [x1, x2]")
+        if isinstance(label, bool) or not isinstance(label, (int, float)):
+            raise SettingsError("label must be a number")
+        weight = message.get("weight")
+        if weight is not None and not isinstance(weight, dict):
+            raise SettingsError("weight must be an object")
+        async with self.lock:
+            explanation = await asyncio.to_thread(session.explain, point, label, weight)
+        await self.send(explanation)
+
+    async def on_save(self, message: dict) -> None:
+        session = self._need_session()
+        async with self.lock:
+            result = await asyncio.to_thread(session.model_file)
+        result["data"] = base64.b64encode(result["data"]).decode("ascii")
+        await self.send(result)
+
+    async def on_load(self, message: dict) -> None:
+        session = self._need_session()
+        try:
+            data = base64.b64decode(str(message.get("data", "")), validate=True)
+        except (binascii.Error, ValueError):
+            raise SettingsError("data must be the model file in base64") from None
+        network = Session.read_model(data)
+        settings = session.settings_for(network)
+        async with self.lock:
+            self.playing = False
+            await self._start(await asyncio.to_thread(Session, settings, network))
+
+
+async def _page(request):
+    return FileResponse(STATIC / "index.html")
+
+
+async def _socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    connection = Connection(websocket)
+    trainer = asyncio.create_task(connection.train_loop())
+    try:
+        while True:
+            await connection.handle(await websocket.receive_text())
+    except (WebSocketDisconnect, RuntimeError):  # the page closed or went away
+        pass
+    finally:
+        trainer.cancel()
+        try:
+            await trainer
+        except (asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            pass
+
+
+def create_app() -> Starlette:
+    """The ASGI application: ``/`` (the page), ``/static/...`` (its assets), ``/ws``."""
+    return Starlette(
+        routes=[
+            Route("/", _page),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            WebSocketRoute("/ws", _socket),
+        ]
+    )

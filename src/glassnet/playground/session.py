@@ -1,0 +1,504 @@
+"""One learner's training run in the playground: settings, data, network, and what the page shows.
+
+Everything here is glassnet itself: the data sets of :mod:`glassnet.datasets`, a network from
+:func:`~glassnet.network.mlp`, :func:`~glassnet.train.train_step` with glassnet's optimizers,
+batches drawn the way :func:`~glassnet.train.fit` draws them (so ``glassnet train`` with the same
+settings reproduces a run), and :func:`~glassnet.explain.explain_step` for "Explain this step".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shlex
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from glassnet.datasets import Dataset, load, one_hot
+from glassnet.explain import explain_step, to_json
+from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
+from glassnet.layers import ACTIVATIONS, Dense, Layer
+from glassnet.losses import get_loss
+from glassnet.network import Network, mlp
+from glassnet.optim import get_optimizer
+from glassnet.preprocessing import Standardizer
+from glassnet.train import train_step
+
+#: What the page may ask for. Anything outside gets an error message, never a traceback.
+DATASETS = ("xor", "spirals", "moons", "circles", "surface", "custom")
+REGRESSION = ("surface",)
+ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "identity")
+LOSSES = ("cross_entropy", "mse")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+MAX_LAYERS = 6
+MAX_NEURONS = 16
+MAX_SAMPLES = 2000
+MAX_POINTS = 2000
+MAX_CLASSES = 4
+#: Resolution of the decision-boundary picture and of each neuron's small picture.
+GRID = 48
+NEURON_GRID = 24
+
+
+class SettingsError(ValueError):
+    """A setting from the page is missing, of the wrong type or out of range."""
+
+
+@dataclass
+class Settings:
+    """A run's settings; the page keeps them in its URL, so a link reproduces the run."""
+
+    dataset: str = "spirals"
+    noise: float = 0.1
+    n_samples: int = 400
+    test_fraction: float = 0.2
+    hidden: list[int] = field(default_factory=lambda: [8, 8])
+    activation: str = "tanh"
+    loss: str = "cross_entropy"
+    learning_rate: float = 0.03
+    l2: float = 0.0
+    batch_size: int = 10
+    optimizer: str = "sgd"
+    seed: int = 0
+    points: list[list[float]] = field(default_factory=list)  # custom: [x1, x2, label]
+
+
+def parse_settings(raw: object) -> Settings:
+    """Check every field the page sent (unknown fields are refused, missing ones default)."""
+    if not isinstance(raw, dict):
+        raise SettingsError("settings must be an object")
+    defaults = asdict(Settings())
+    unknown = sorted(set(raw) - set(defaults))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(map(str, unknown))}")
+    values = {**defaults, **raw}
+    settings = Settings(
+        dataset=_choice(values, "dataset", DATASETS),
+        noise=_number(values, "noise", 0.0, 1.0),
+        n_samples=_integer(values, "n_samples", 20, MAX_SAMPLES),
+        test_fraction=_number(values, "test_fraction", 0.05, 0.9),
+        hidden=_hidden(values["hidden"]),
+        activation=_choice(values, "activation", ACTIVATION_NAMES),
+        loss=_choice(values, "loss", LOSSES),
+        learning_rate=_number(values, "learning_rate", 1e-6, 10.0),
+        l2=_number(values, "l2", 0.0, 1.0),
+        batch_size=_integer(values, "batch_size", 1, 512),
+        optimizer=_choice(values, "optimizer", OPTIMIZERS),
+        seed=_integer(values, "seed", 0, 2**31 - 1),
+        points=_points(values["points"]),
+    )
+    if settings.dataset in REGRESSION and settings.loss != "mse":
+        raise SettingsError(f"the {settings.dataset} data set is regression: use the mse loss")
+    if settings.dataset == "custom":
+        labels = {int(point[2]) for point in settings.points}
+        if len(settings.points) < 10 or len(labels) < 2:
+            raise SettingsError("custom data needs at least 10 points of at least 2 classes")
+    return settings
+
+
+def _choice(values: dict, name: str, choices: tuple[str, ...]) -> str:
+    value = values[name]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _number(values: dict, name: str, low: float, high: float) -> float:
+    value = values[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SettingsError(f"{name} must be a number; got {value!r}")
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}; got {value!r}")
+    return float(value)
+
+
+def _integer(values: dict, name: str, low: int, high: int) -> int:
+    value = values[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{name} must be a whole number; got {value!r}")
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}; got {value!r}")
+    return value
+
+
+def _hidden(value: object) -> list[int]:
+    if not isinstance(value, list) or len(value) > MAX_LAYERS:
+        raise SettingsError(f"hidden must be a list of at most {MAX_LAYERS} layer sizes")
+    for size in value:
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_NEURONS:
+            raise SettingsError(f"each hidden layer needs 1 to {MAX_NEURONS} neurons; got {size!r}")
+    return list(value)
+
+
+def _points(value: object) -> list[list[float]]:
+    if not isinstance(value, list) or len(value) > MAX_POINTS:
+        raise SettingsError(f"points must be a list of at most {MAX_POINTS} [x1, x2, label]")
+    points = []
+    for point in value:
+        ok = isinstance(point, list) and len(point) == 3
+        ok = ok and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in point
+        )
+        if not ok or not -10 <= point[0] <= 10 or not -10 <= point[1] <= 10:
+            raise SettingsError(f"each point must be [x1, x2, label] with |x| <= 10; got {point!r}")
+        if point[2] not in range(MAX_CLASSES):
+            raise SettingsError(f"point labels must be 0 to {MAX_CLASSES - 1}; got {point[2]!r}")
+        points.append([float(point[0]), float(point[1]), int(point[2])])
+    return points
+
+
+def points_csv(points: list[list[float]]) -> str:
+    """Custom points as the CSV table ``glassnet train points.csv --target label`` reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["x1", "x2", "label"])
+    writer.writerows([[repr(x1), repr(x2), int(label)] for x1, x2, label in points])
+    return out.getvalue()
+
+
+class Session:
+    """Data, network and optimizer of one run, stepped one mini-batch at a time."""
+
+    def __init__(self, settings: Settings, network: Network | None = None) -> None:
+        self.settings = settings
+        self.data = self._load_data()
+        self.classification = self.data.task == "classification"
+        self.scaling = Standardizer.fit(self.data.X_train) if settings.dataset == "custom" else None
+        self.X_train = self._scaled(self.data.X_train)
+        self.X_test = self._scaled(self.data.X_test)
+        self.y_train = self._targets(self.data.y_train)
+        self.y_test = self._targets(self.data.y_test)
+        self.loss = get_loss(settings.loss)
+        if network is None:
+            sizes = [2, *settings.hidden, self.data.n_outputs]
+            network = mlp(sizes, activation=settings.activation, seed=settings.seed)
+        elif network.out_features != self.data.n_outputs:
+            raise SettingsError(
+                f"the model has {network.out_features} outputs; this data set needs "
+                f"{self.data.n_outputs}"
+            )
+        self.network = network
+        self.network.metadata.update(self._metadata())
+        self.optimizer = get_optimizer(settings.optimizer, settings.learning_rate)
+        self.rng = np.random.default_rng(settings.seed)  # batches drawn as fit draws them
+        self.batch = min(settings.batch_size, len(self.X_train))
+        self.order = None
+        self.position = 0
+        self.epoch = 0
+        self.step = 0
+        self.curve: list[list[float]] = []
+        self._grid = self._make_grid()
+
+    # ------------------------------------------------------------------ data
+    def _load_data(self) -> Dataset:
+        s = self.settings
+        if s.dataset == "custom":
+            with tempfile.TemporaryDirectory() as directory:
+                path = Path(directory) / "points.csv"
+                path.write_text(points_csv(s.points))
+                return load(str(path), target="label", task="classification",
+                            test_fraction=s.test_fraction, seed=s.seed)  # fmt: skip
+        return load(s.dataset, n_samples=s.n_samples, test_fraction=s.test_fraction, seed=s.seed,
+                    noise=None if s.dataset == "xor" else s.noise)  # fmt: skip
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        return self.scaling.transform(X) if self.scaling is not None else X
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        if self.classification and self.settings.loss == "mse":
+            return one_hot(y, self.data.n_outputs)  # the XOR tutorial's way: MSE on one-hot rows
+        return y
+
+    def _metadata(self) -> dict:
+        s = self.settings
+        meta = {
+            "dataset": "points.csv" if s.dataset == "custom" else s.dataset,
+            "task": self.data.task,
+            "loss": s.loss,
+            "class_names": self.data.class_names,
+            "seed": s.seed,
+            "test_fraction": s.test_fraction,
+            "input_shape": [2],
+            "feature_names": ["x1", "x2"],
+        }
+        if s.dataset != "custom":
+            meta["n_samples"] = s.n_samples
+            meta["noise"] = None if s.dataset == "xor" else s.noise
+        if self.scaling is not None:
+            meta["standardize"] = self.scaling.to_dict()
+        return meta
+
+    def _make_grid(self) -> dict:
+        raw = np.vstack([self.data.X_train, self.data.X_test])
+        low, high = raw.min(axis=0), raw.max(axis=0)
+        margin = 0.1 * (high - low) + 1e-9
+        low, high = low - margin, high + margin
+        if self.settings.dataset == "custom":  # the plane the learner clicks on: at least +-6
+            low, high = np.minimum(low, -6.0), np.maximum(high, 6.0)
+        xs = np.linspace(low[0], high[0], GRID)
+        ys = np.linspace(high[1], low[1], GRID)  # rows from the top of the picture down
+        points = np.array([[x, y] for y in ys for x in xs])
+        return {"low": low.tolist(), "high": high.tolist(), "inputs": self._scaled(points)}
+
+    # ------------------------------------------------------------------ training
+    def train_one_batch(self) -> None:
+        """One mini-batch: the rows ``fit`` would take next (a new permutation each epoch)."""
+        n = len(self.X_train)
+        if self.order is None:
+            self.order = self.rng.permutation(n)
+            self.position = 0
+        rows = self.order[self.position : self.position + self.batch]
+        train_step(self.network, self.loss, self.optimizer, self.X_train[rows], self.y_train[rows],
+                   l2=self.settings.l2)  # fmt: skip
+        self.step += 1
+        self.position += self.batch
+        if self.position >= n:
+            self.epoch += 1
+            self.order = None
+        if self.step % max(1, n // self.batch // 4) == 0 or self.order is None:
+            self._record_curve()
+
+    def train_for(self, seconds: float, max_steps: int = 100_000) -> None:
+        """Train batch after batch for about ``seconds`` (the page gets a picture after each)."""
+        deadline = time.perf_counter() + seconds
+        for _ in range(max_steps):
+            self.train_one_batch()
+            if time.perf_counter() >= deadline:
+                break
+
+    def _record_curve(self) -> None:
+        stats = self.stats()
+        self.curve.append([self.epochs_done, stats["train_loss"], stats["test_loss"]])
+        if len(self.curve) > 400:  # keep the picture light: every other point of the old half
+            self.curve = self.curve[:200:2] + self.curve[200:]
+
+    @property
+    def epochs_done(self) -> float:
+        return self.epoch + (self.position / len(self.X_train) if self.order is not None else 0.0)
+
+    # ------------------------------------------------------------------ what the page shows
+    def _loss_of(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        outputs = self.network.predict(X)
+        value = self.loss.value(outputs, y) + self.network.l2_penalty(self.settings.l2)
+        return float(value), outputs
+
+    def stats(self) -> dict:
+        train_loss, train_out = self._loss_of(self.X_train, self.y_train)
+        test_loss, test_out = self._loss_of(self.X_test, self.y_test)
+        stats = {"train_loss": train_loss, "test_loss": test_loss, "epoch": self.epochs_done,
+                 "step": self.step}  # fmt: skip
+        if self.classification:
+            k = self.data.n_outputs
+            predicted_test = np.argmax(train_out, axis=1), np.argmax(test_out, axis=1)
+            stats["train_accuracy"] = float(np.mean(predicted_test[0] == self.data.y_train))
+            stats["test_accuracy"] = float(np.mean(predicted_test[1] == self.data.y_test))
+            confusion = np.zeros((k, k), dtype=int)
+            np.add.at(confusion, (self.data.y_test, predicted_test[1]), 1)
+            stats["confusion"] = confusion.tolist()
+        else:
+            for split, y, out in (("train", self.data.y_train, train_out),
+                                  ("test", self.data.y_test, test_out)):  # fmt: skip
+                total = float(np.sum((y - y.mean()) ** 2))
+                stats[f"{split}_r2"] = 1.0 - float(np.sum((y - out) ** 2)) / max(total, 1e-12)
+        return {key: _finite(value) for key, value in stats.items()}
+
+    def snapshot(self) -> dict:
+        """Everything the page draws after a step (numbers rounded to what a picture needs)."""
+        record: dict = {}
+        outputs = self.network.forward(self._grid["inputs"], record=record)
+        if self.classification:
+            proba = self.network.output_to_proba(outputs)
+            boundary = {"classes": np.argmax(proba, axis=1).tolist(),
+                        "confidence": _rounded(np.max(proba, axis=1), 3)}  # fmt: skip
+        else:
+            boundary = {"values": _rounded(outputs[:, 0], 4)}
+        step = GRID // NEURON_GRID
+        neurons = []
+        for layer in self.network.layers[:-1]:
+            if layer.params:  # a Dense: its neurons are shown after their activation
+                continue
+            values = record[layer.name]["output"].reshape(GRID, GRID, -1)[::step, ::step]
+            neurons.append({"layer": layer.name, "kind": type(layer).__name__,
+                            "maps": [_rounded(values[:, :, j].ravel(), 3)
+                                     for j in range(values.shape[2])]})  # fmt: skip
+        weights = []
+        for layer in self.network.layers:
+            if isinstance(layer, Dense):
+                weights.append({"layer": layer.name,
+                                "W": _rounded(layer.params["W"], 5),
+                                "b": _rounded(layer.params["b"], 5),
+                                "dW": _rounded(layer.grads["W"], 6),
+                                "db": _rounded(layer.grads["b"], 6)})  # fmt: skip
+        return {
+            "type": "state",
+            "stats": self.stats(),
+            "curve": self.curve,
+            "boundary": boundary,
+            "neurons": neurons,
+            "weights": weights,
+            "architecture": self.architecture(),
+        }
+
+    def architecture(self) -> list[dict]:
+        return [{"name": layer.name, "kind": type(layer).__name__, **_sizes(layer)}
+                for layer in self.network.layers]  # fmt: skip
+
+    def points(self) -> dict:
+        """The train and test points in the data's own coordinates, and the picture's extent."""
+
+        def rows(X, y):
+            targets = y if self.classification else y[:, 0]
+            return [
+                [float(a), float(b), _finite(float(t))]
+                for (a, b), t in zip(X, targets, strict=True)
+            ]
+
+        return {
+            "type": "points",
+            "train": rows(self.data.X_train, self.data.y_train),
+            "test": rows(self.data.X_test, self.data.y_test),
+            "extent": {"low": self._grid["low"], "high": self._grid["high"]},
+            "classification": self.classification,
+            "classes": self.data.n_outputs if self.classification else 0,
+        }
+
+    # ------------------------------------------------------------------ explaining a step
+    def explain(self, point: list[float], label: float, weight: dict | None) -> dict:
+        """``glassnet explain``'s walkthrough of one step on one point, and for one weight its
+        analytic gradient beside the central finite difference."""
+        X = self._scaled(np.array([point], dtype=np.float64))
+        if self.classification:
+            if label not in range(self.data.n_outputs):
+                raise SettingsError(f"label must be 0 to {self.data.n_outputs - 1}; got {label!r}")
+            y = self._targets(np.array([int(label)]))
+        else:
+            y = np.array([[float(label)]])
+        network = self.network.copy()
+        steps, header = explain_step(network, self.loss, X, y,
+                                     learning_rate=self.settings.learning_rate,
+                                     l2=self.settings.l2,
+                                     title="One training step on the chosen point")  # fmt: skip
+        result = {"type": "explanation", **json.loads(to_json(steps, header))}
+        if weight is not None:
+            result["weight"] = self._finite_difference(X, y, weight)
+        return result
+
+    def _finite_difference(self, X: np.ndarray, y: np.ndarray, weight: dict) -> dict:
+        layer = self._dense(weight.get("layer"))
+        key = "b" if weight.get("bias") else "W"
+        index = (weight.get("col"),) if key == "b" else (weight.get("row"), weight.get("col"))
+        shape = layer.params[key].shape
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in index) or not all(
+            0 <= i < n for i, n in zip(index, shape, strict=True)
+        ):
+            raise SettingsError(f"no {key}{list(index)} in {layer.name} (shape {list(shape)})")
+        network = self.network.astype(np.float64)
+        loss, l2 = self.loss, self.settings.l2
+        network.loss_and_gradients(loss, X, y, l2=l2)
+        twin = network.layers[self.network.layers.index(layer)]
+        analytic = float(twin.grads[key][index])
+        eps, original = 1e-6, float(twin.params[key][index])
+
+        def objective(value: float) -> float:
+            twin.params[key][index] = value
+            return loss.value(network.forward(X, training=True), y) + network.l2_penalty(l2)
+
+        numeric = (objective(original + eps) - objective(original - eps)) / (2 * eps)
+        twin.params[key][index] = original
+        scale = max(abs(analytic), abs(numeric), 1e-12)
+        return {"name": f"{layer.name}.{key}[{', '.join(map(str, index))}]",
+                "value": original, "analytic": analytic, "numeric": numeric,
+                "relative_error": abs(analytic - numeric) / scale}  # fmt: skip
+
+    def _dense(self, name: object) -> Dense:
+        for layer in self.network.layers:
+            if isinstance(layer, Dense) and layer.name == name:
+                return layer
+        raise SettingsError(f"no Dense layer named {name!r}")
+
+    # ------------------------------------------------------------------ files
+    def model_file(self) -> dict:
+        """The model file ``glassnet evaluate``/``explain`` load, and the command reproducing it."""
+        header, arrays = model_contents(self.network, Path("playground.npz"))
+        s = self.settings
+        dataset = "points.csv" if s.dataset == "custom" else s.dataset
+        command = ["glassnet", "train", dataset]
+        if s.dataset == "custom":
+            command += ["--target", "label", "--task", "classification"]
+        else:
+            command += ["--n-samples", str(s.n_samples)]
+            if s.dataset != "xor":
+                command += ["--noise", f"{s.noise:g}"]
+        command += ["--test-fraction", f"{s.test_fraction:g}"]
+        if s.hidden:
+            command += ["--hidden", *map(str, s.hidden)]
+        command += ["--activation", s.activation, "--loss", s.loss, "--optimizer", s.optimizer,
+                    "--lr", f"{s.learning_rate:g}", "--l2", f"{s.l2:g}",
+                    "--batch-size", str(s.batch_size), "--epochs", str(max(1, self.epoch)),
+                    "--schedule", "constant", "--validation-fraction", "0",
+                    "--seed", str(s.seed), "--save", "model.npz"]  # fmt: skip
+        result = {
+            "type": "model",
+            "filename": "playground.npz",
+            "data": archive_bytes(header, arrays),
+            "command": shlex.join(command),
+            "epochs": self.epoch,
+        }
+        if s.dataset == "custom":
+            result["points_csv"] = points_csv(s.points)
+        return result
+
+    @staticmethod
+    def read_model(data: bytes) -> Network:
+        """A model file from the page, checked: it must take the plane's two coordinates."""
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "uploaded.npz"
+            path.write_bytes(data)
+            try:
+                header, arrays = read_archive(path)
+                network = network_from(path, header, arrays)
+            except ModelFileError as error:
+                raise SettingsError(str(error).replace(str(path), "the uploaded file")) from None
+        if network.in_features != 2:
+            raise SettingsError(
+                f"the playground shows 2-D data; this model takes {network.in_features} inputs"
+            )
+        for layer in network.layers:
+            if not isinstance(layer, (Dense, *ACTIVATIONS.values())):
+                raise SettingsError(f"the playground cannot show a {type(layer).__name__} brick")
+        return network
+
+    def settings_for(self, network: Network) -> Settings:
+        """These settings with the architecture of ``network`` (a loaded model)."""
+        hidden = [layer.fan_out for layer in network.layers if isinstance(layer, Dense)][:-1]
+        names = {cls: name for name, cls in ACTIVATIONS.items()}
+        activations = [names[type(layer)] for layer in network.layers[:-1]
+                       if not isinstance(layer, Dense)]  # fmt: skip
+        activation = activations[0] if activations else self.settings.activation
+        loss = network.metadata.get("loss", self.settings.loss)
+        values = {**asdict(self.settings), "hidden": hidden, "activation": activation,
+                  "loss": loss if loss in LOSSES else self.settings.loss}  # fmt: skip
+        return parse_settings(values)
+
+
+def _sizes(layer: Layer) -> dict:
+    return {"fan_in": layer.fan_in, "fan_out": layer.fan_out} if isinstance(layer, Dense) else {}
+
+
+def _rounded(values: np.ndarray, decimals: int) -> list:
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
+    return np.round(values, decimals).tolist()
+
+
+def _finite(value):
+    """JSON has no NaN: a diverged number is sent as None (the page shows it as such)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
