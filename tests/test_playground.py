@@ -28,6 +28,8 @@ def receive_until(socket, kind):
     while True:
         message = json.loads(socket.receive_text())
         seen.append(message)
+        if message["type"] == "state":
+            socket.send_text('{"type":"drawn"}')  # as the page does after drawing it
         if message["type"] == kind:
             return message, seen
         assert message["type"] != "error" or kind == "error", message
@@ -143,6 +145,18 @@ def test_too_many_messages_are_refused(client):
             socket.send_text(json.dumps({"type": "pause"}))
         replies = [json.loads(socket.receive_text()) for _ in range(120)]
         assert any("too many messages" in r.get("message", "") for r in replies)
+
+
+def test_a_page_that_draws_nothing_gets_no_backlog(client):
+    with client.websocket_connect("/ws") as socket:
+        configure(socket)  # (its first picture is acknowledged)
+        socket.send_text(json.dumps({"type": "play", "batches": 1}))
+        json.loads(socket.receive_text())  # "playing"
+        first, second = (json.loads(socket.receive_text()) for _ in range(2))
+        assert first["type"] == second["type"] == "state"
+        socket.send_text(json.dumps({"type": "pause"}))  # two pictures in flight: no third
+        kinds = [json.loads(socket.receive_text())["type"] for _ in range(2)]
+        assert kinds == ["state", "playing"]  # the last picture on pausing, then "paused"
 
 
 def test_a_closed_page_ends_its_training_loop(client):

@@ -21,6 +21,10 @@ Protocol (JSON text messages). The page sends ``{"type": ...}``:
 ``load`` ``{"data": base64}``
     replace the network by a saved 2-D model.
 
+``drawn``
+    the page drew a ``state``; while playing, the server keeps at most two pictures in flight,
+    so a slow page gets fewer pictures (and its run trains less), never a growing backlog.
+
 Every message is checked (type, fields, ranges, size, rate); a bad one gets
 ``{"type": "error", "message": ...}`` and the connection goes on. Training runs in a worker
 thread, one loop per connection, ended when the connection closes; a slow browser only slows
@@ -37,7 +41,7 @@ import time
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -49,6 +53,7 @@ MAX_MESSAGE_BYTES = 2_000_000
 MESSAGES_PER_SECOND = 40
 TRAIN_SECONDS_PER_PICTURE = 0.2
 MAX_BATCHES_PER_PICTURE = 5000
+MIN_SECONDS_BETWEEN_PICTURES = 1 / 30
 
 
 class _RateLimit:
@@ -75,10 +80,15 @@ class Connection:
         self.session: Session | None = None
         self.playing = False
         self.batches = 10
+        self.in_flight = 0  # pictures sent that the page has not said it drew
+        self.last_picture = 0.0
         self.lock = asyncio.Lock()  # one change to the session at a time
         self.limit = _RateLimit(MESSAGES_PER_SECOND)
 
     async def send(self, message: dict) -> None:
+        if message["type"] == "state":
+            self.in_flight += 1
+            self.last_picture = time.monotonic()
         await self.websocket.send_text(json.dumps(message))
 
     async def error(self, message: str) -> None:
@@ -87,19 +97,24 @@ class Connection:
     async def train_loop(self) -> None:
         """While playing: train for a moment in a worker thread, then send the picture."""
         while True:
-            if not (self.playing and self.session is not None):
-                await asyncio.sleep(0.02)
+            waiting = time.monotonic() - self.last_picture < MIN_SECONDS_BETWEEN_PICTURES
+            if not (self.playing and self.session is not None) or waiting or self.in_flight >= 2:
+                await asyncio.sleep(0.01)  # paused, or the page has not drawn what it has
                 continue
             async with self.lock:
+                if not self.playing:  # paused while this loop waited for the lock
+                    continue
                 session = self.session
                 await asyncio.to_thread(session.train_for, TRAIN_SECONDS_PER_PICTURE, self.batches)
-                picture = await asyncio.to_thread(session.snapshot)
-            await self.send(picture)
+                await self.send(await asyncio.to_thread(session.snapshot))
             await asyncio.sleep(0)  # let the messages from the page in
 
     async def handle(self, text: str) -> None:
         if len(text) > MAX_MESSAGE_BYTES:
             return await self.error(f"message too large (over {MAX_MESSAGE_BYTES:,} bytes)")
+        if text == '{"type":"drawn"}':  # the page drew a picture: one fewer in flight
+            self.in_flight = max(0, self.in_flight - 1)
+            return None
         if not self.limit.allow():
             return await self.error("too many messages: slow down")
         try:
@@ -125,6 +140,7 @@ class Connection:
 
     async def _start(self, session: Session) -> None:
         self.session = session
+        await self.send({"type": "playing", "playing": False})
         await self.send({"type": "settings", "settings": vars(session.settings)})
         await self.send(session.points())
         await self.send(await asyncio.to_thread(session.snapshot))
@@ -154,15 +170,18 @@ class Connection:
 
     async def on_pause(self, message: dict) -> None:
         self.playing = False
-        await self.send({"type": "playing", "playing": False})
+        async with self.lock:  # after the picture in flight: the last picture, then "paused"
+            if self.session is not None:
+                await self.send(await asyncio.to_thread(self.session.snapshot))
+            await self.send({"type": "playing", "playing": False})
 
     async def on_step(self, message: dict) -> None:
         session = self._need_session()
         self.playing = False
         async with self.lock:
             await asyncio.to_thread(session.train_one_batch)
-            await self.send({"type": "playing", "playing": False})
             await self.send(await asyncio.to_thread(session.snapshot))
+            await self.send({"type": "playing", "playing": False})
 
     async def on_explain(self, message: dict) -> None:
         session = self._need_session()
@@ -206,6 +225,10 @@ async def _page(request):
     return FileResponse(STATIC / "index.html")
 
 
+async def _no_icon(request):
+    return Response(status_code=204)
+
+
 async def _socket(websocket: WebSocket) -> None:
     await websocket.accept()
     connection = Connection(websocket)
@@ -228,6 +251,7 @@ def create_app() -> Starlette:
     return Starlette(
         routes=[
             Route("/", _page),
+            Route("/favicon.ico", _no_icon),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             WebSocketRoute("/ws", _socket),
         ]

@@ -83,8 +83,15 @@ function receive(message) {
   switch (message.type) {
     case "error": showError(message.message); break;
     case "settings": hideError(); break;
-    case "points": data = message; chosenPoint = null; showChosen(); break;
-    case "state": state = message; draw(); break;
+    case "points":
+      data = message; chosenPoint = null; showChosen();
+      document.body.dataset.runs = Number(document.body.dataset.runs || 0) + 1;
+      break;
+    case "state":
+      state = message;
+      draw();
+      if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"drawn"}');
+      break;
     case "playing": setPlaying(message.playing); break;
     case "explanation": showExplanation(message); break;
     case "model": downloadModel(message); break;
@@ -233,7 +240,9 @@ function drawCurves() {
   context.setLineDash([]);
   context.fillText(top.toPrecision(3), 2, 26);
   context.fillText("0", 20, canvas.height - 12);
-  context.fillText(maxEpoch.toFixed(1), canvas.width - 30, canvas.height - 2);
+  context.textAlign = "right";
+  context.fillText(`epoch ${maxEpoch.toFixed(1)}`, canvas.width - 4, canvas.height - 2);
+  context.textAlign = "left";
 }
 
 function drawConfusion() {
@@ -254,7 +263,7 @@ function drawDiagram() {
   const layers = state.weights;  // one entry per Dense layer
   const columns = [2, ...layers.map((l) => l.b.length)];
   const neuronMaps = state.neurons;
-  const box = 26, gap = (width - 40) / Math.max(1, columns.length - 1);
+  const box = 26, gap = (width - 90) / Math.max(1, columns.length - 1);
   const position = (c, j) => {
     const n = columns[c], spacing = Math.min(box + 8, (height - 20) / n);
     return [20 + c * gap, height / 2 + (j - (n - 1) / 2) * spacing];

@@ -1,0 +1,145 @@
+"""The playground end to end: a real headless Chromium (Debian's) driven by Playwright against
+``glassnet playground`` started on a free port. ``python tests/test_playground_browser.py``
+writes the screenshots in docs/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+import glassnet
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (Playwright's own download is not reachable)
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def playground_server():
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glassnet", "playground", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    banner = process.stdout.readline()
+    assert "127.0.0.1" in banner and "only this computer" in banner, banner
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+
+
+@contextmanager
+def browser_page():
+    assert os.path.exists(CHROMIUM), (
+        f"the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium "
+        "(.ci/run installs it)"
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def train_spirals_to_90_percent(page, url):
+    page.goto(url)
+    expect(page.locator("#connection")).to_have_text("connected")
+    page.wait_for_function("Number(document.body.dataset.runs) >= 1")  # the first run is up
+    page.select_option("#dataset", "moons")
+    page.wait_for_function("Number(document.body.dataset.runs) >= 2")
+    page.select_option("#dataset", "spirals")  # pick spirals
+    page.wait_for_function("Number(document.body.dataset.runs) >= 3")
+    expect(page.locator("#n_samples")).to_have_value("400")
+    first = page.evaluate("document.getElementById('boundary').toDataURL()")
+    page.fill("#speed", "100")
+    page.click("#play")
+    page.wait_for_function(
+        "Number(document.getElementById('test-accuracy').dataset.value) > 0.9", timeout=120_000
+    )
+    page.click("#pause")
+    return first
+
+
+def test_learn_spirals_step_explain_download_in_a_real_browser(tmp_path):
+    with playground_server() as url, browser_page() as page:
+        first_picture = train_spirals_to_90_percent(page, url)
+        assert page.evaluate("document.getElementById('boundary').toDataURL()") != first_picture
+        assert "spirals" in page.url  # the settings live in the link
+
+        steps_before = int(page.inner_text("#step-count"))
+        page.click("#step")
+        expect(page.locator("#step-count")).to_have_text(str(steps_before + 1))
+
+        page.click("#diagram line.edge >> nth=0")  # choose a weight
+        expect(page.locator("#chosen-weight")).to_have_text("dense1.W[0, 0]")
+        page.click("#explain")
+        expect(page.locator("#explanation")).to_contain_text("dLoss/dW1")
+        expect(page.locator("#weight-check")).to_contain_text("central finite difference")
+
+        with page.expect_download() as download:
+            page.click("#download")
+        model = tmp_path / "playground.npz"
+        download.value.save_as(model)
+        expect(page.locator("#model-command")).to_contain_text("glassnet train spirals")
+        result = subprocess.run(
+            [sys.executable, "-m", "glassnet", "evaluate", str(model), "spirals"],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert glassnet.load(model).in_features == 2
+
+
+def test_a_bad_setting_is_shown_on_the_page(tmp_path):
+    with playground_server() as url, browser_page() as page:
+        page.goto(url)
+        expect(page.locator("#connection")).to_have_text("connected")
+        page.fill("#learning_rate", "50")
+        page.dispatch_event("#learning_rate", "change")
+        expect(page.locator("#error")).to_contain_text("learning_rate must be between")
+
+
+def write_screenshots() -> None:
+    with playground_server() as url, browser_page() as page:
+        train_spirals_to_90_percent(page, url)
+        page.click("#diagram line.edge >> nth=3")
+        page.click("#explain")
+        expect(page.locator("#explanation")).to_contain_text("dLoss/dW1")
+        page.screenshot(path=str(DOCS / "playground.png"), full_page=False)
+    print(f"wrote {DOCS / 'playground.png'}")
+
+
+if __name__ == "__main__":
+    write_screenshots()
