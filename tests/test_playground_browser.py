@@ -103,7 +103,7 @@ def test_learn_spirals_step_explain_download_in_a_real_browser(tmp_path):
         page.click("#step")
         expect(page.locator("#step-count")).to_have_text(str(steps_before + 1))
 
-        page.click("#diagram line.edge >> nth=0")  # choose a weight
+        page.dispatch_event("#diagram line.edge >> nth=0", "click")  # choose a weight
         expect(page.locator("#chosen-weight")).to_have_text("dense1.W[0, 0]")
         page.click("#explain")
         expect(page.locator("#explanation")).to_contain_text("dLoss/dW1")
@@ -134,9 +134,11 @@ def test_a_bad_setting_is_shown_on_the_page(tmp_path):
 def write_screenshots() -> None:
     with playground_server() as url, browser_page() as page:
         train_spirals_to_90_percent(page, url)
-        page.click("#diagram line.edge >> nth=3")
+        page.dispatch_event("#diagram line.edge >> nth=3", "click")
         page.click("#explain")
         expect(page.locator("#explanation")).to_contain_text("dLoss/dW1")
+        page.set_viewport_size({"width": 1280, "height": 1130})
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(DOCS / "playground.png"), full_page=False)
     print(f"wrote {DOCS / 'playground.png'}")
 

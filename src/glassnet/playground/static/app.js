@@ -51,8 +51,10 @@ function showSettings() {
 }
 
 function changed(key, value) {
+  const previousDataset = settings.dataset;
   settings[key] = value;
   if (key === "dataset" && value === "surface") settings.loss = "mse";  // regression needs it
+  else if (key === "dataset" && previousDataset === "surface") settings.loss = "cross_entropy";
   showSettings();
   writeSettingsToUrl();
   clearTimeout(configureTimer);
