@@ -139,6 +139,17 @@ def test_bad_requests_on_a_running_session(client):
             assert error in reply["message"], (message, reply)
 
 
+def test_pages_of_other_sites_cannot_connect(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as socket:
+            socket.receive_text()
+    assert refused.value.code == 1008
+    with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as socket:
+        configure(socket)  # the page's own origin is welcome
+
+
 def test_too_many_messages_are_refused(client):
     with client.websocket_connect("/ws") as socket:
         for _ in range(120):

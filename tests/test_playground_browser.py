@@ -121,6 +121,30 @@ def test_learn_spirals_step_explain_download_in_a_real_browser(tmp_path):
         assert result.returncode == 0, result.stderr
         assert glassnet.load(model).in_features == 2
 
+        page.click("#remove-layer")  # another network, then the saved model back
+        expect(page.locator("#layer-count")).to_have_text("1")
+        page.set_input_files("#load-model", str(model))
+        expect(page.locator("#layer-count")).to_have_text("2")
+        expect(page.locator("#dataset")).to_have_value("spirals")
+        page.select_option("#dataset", "moons")  # two classes: the 3-class model does not fit
+        page.set_input_files("#load-model", [])
+        page.set_input_files("#load-model", str(model))
+        expect(page.locator("#error")).to_contain_text("the model has 3 outputs")
+
+
+def test_points_from_a_csv_file(tmp_path):
+    table = tmp_path / "mine.csv"
+    rows = [f"{x / 10:.2f},{(x * 7 % 13) / 3 - 2:.2f},{int(x > 15)}" for x in range(30)]
+    table.write_text("x1,x2,label\n" + "\n".join(rows) + "\n")
+    with playground_server() as url, browser_page() as page:
+        page.goto(url)
+        page.wait_for_function("Number(document.body.dataset.runs) >= 1")
+        page.set_input_files("#csv-file", str(table))
+        page.wait_for_function("Number(document.body.dataset.runs) >= 2")
+        expect(page.locator("#dataset")).to_have_value("custom")
+        expect(page.locator("#custom-count")).to_have_text("30 points")
+        assert "custom" in page.url
+
 
 def test_a_bad_setting_is_shown_on_the_page(tmp_path):
     with playground_server() as url, browser_page() as page:

@@ -25,7 +25,8 @@ Protocol (JSON text messages). The page sends ``{"type": ...}``:
     the page drew a ``state``; while playing, the server keeps at most two pictures in flight,
     so a slow page gets fewer pictures (and its run trains less), never a growing backlog.
 
-Every message is checked (type, fields, ranges, size, rate); a bad one gets
+A connection from a page of another origin is refused. Every message is checked (type, fields,
+ranges, size, rate); a bad one gets
 ``{"type": "error", "message": ...}`` and the connection goes on. Training runs in a worker
 thread, one loop per connection, ended when the connection closes; a slow browser only slows
 its own connection.
@@ -39,6 +40,7 @@ import binascii
 import json
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, Response
@@ -230,6 +232,11 @@ async def _no_icon(request):
 
 
 async def _socket(websocket: WebSocket) -> None:
+    origin = websocket.headers.get("origin")
+    if origin is not None and urlparse(origin).netloc != websocket.headers.get("host"):
+        # another web site's page trying to drive this server from the learner's browser
+        await websocket.close(code=1008)
+        return
     await websocket.accept()
     connection = Connection(websocket)
     trainer = asyncio.create_task(connection.train_loop())

@@ -62,6 +62,8 @@ function changed(key, value) {
 }
 
 function configure() {
+  clearTimeout(configureTimer);
+  configureTimer = null;
   send({ type: "configure", settings });
 }
 
@@ -78,13 +80,20 @@ function connect() {
 }
 
 function send(message) {
+  // A change still waiting for its configure goes first: a message acts on the run on screen.
+  if (message.type !== "configure" && configureTimer !== null) configure();
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
 function receive(message) {
   switch (message.type) {
     case "error": showError(message.message); break;
-    case "settings": hideError(); break;
+    case "settings":  // what the server runs (after a loaded model: its architecture)
+      hideError();
+      settings = { ...settings, ...message.settings };
+      showSettings();
+      writeSettingsToUrl();
+      break;
     case "points":
       data = message; chosenPoint = null; showChosen();
       document.body.dataset.runs = Number(document.body.dataset.runs || 0) + 1;
