@@ -102,6 +102,8 @@ def sklearn_cases() -> list[Case]:
              lambda: MLPClassifier().fit(X, X[:, 0]), ValueError),
         Case(area, "one class only", lambda: MLPClassifier().fit(X, np.zeros(20)), ValueError),
         Case(area, "negative alpha", lambda: MLPRegressor(alpha=-1).fit(X, X[:, 0]), ValueError),
+        Case(area, "misspelt activation",
+             lambda: MLPClassifier(activation="rleu").fit(X, y), ValueError),
         Case(area, "unknown solver", lambda: MLPRegressor(solver="lbfgs").fit(X, X[:, 0]),
              ValueError),
         Case(area, "predict before fit", lambda: MLPRegressor().predict(X), NotFittedError),

@@ -193,7 +193,7 @@ def test_max_iter_without_convergence_warns(iris):
     ("params", "message"),
     [
         ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must hold positive integers"),
-        ({"activation": "relux"}, "activation must be one of"),
+        ({"activation": "relux"}, "unknown activation 'relux'.*did you mean 'relu'"),
         ({"solver": "lbfgs"}, "solver='lbfgs' is not available"),
         ({"alpha": -1.0}, r"alpha must be a number in \[0"),
         ({"batch_size": 0}, "batch_size must be 'auto' or a positive integer"),

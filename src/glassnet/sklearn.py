@@ -31,6 +31,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "glassnet.sklearn needs scikit-learn >= 1.6: pip install 'glassnet[sklearn]'"
     ) from error
 
+from glassnet._errors import unknown_name
 from glassnet.callbacks import Callback
 from glassnet.network import Network, mlp
 from glassnet.optim import SGD, Adam, Optimizer
@@ -479,7 +480,7 @@ class MLPRegressor(RegressorMixin, _GlassnetMLP):
 # ---------------------------------------------------------------------- parameter checks
 def _choice(name: str, value, choices) -> None:
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+        raise unknown_name(name, value, choices)
 
 
 def _number(name, value, *, low, high=None, low_open=False) -> None:
