@@ -90,6 +90,7 @@ def train_spirals_to_90_percent(page, url):
         "Number(document.getElementById('test-accuracy').dataset.value) > 0.9", timeout=120_000
     )
     page.click("#pause")
+    expect(page.locator("#play")).to_be_enabled()  # paused; the last picture came before that
     return first
 
 
