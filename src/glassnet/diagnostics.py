@@ -6,6 +6,8 @@ Both are callbacks. They look at the gradients after the backward pass and befor
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from glassnet._errors import GlassnetError
@@ -85,7 +87,7 @@ class TrainingGuard(Callback):
 
     def on_backward_end(self, state) -> None:
         network = state.network
-        if not np.isfinite(state.batch_loss):
+        if not math.isfinite(state.batch_loss):
             where = next(
                 (
                     layer.name
@@ -97,18 +99,23 @@ class TrainingGuard(Callback):
             self._stop(
                 state, f"the loss is {state.batch_loss} (first non-finite values entering {where})"
             )
-        squares = 0.0
-        for layer in reversed(network.layers):
-            for key, grad in layer.grads.items():
-                square = float(np.sum(grad.astype(np.float64) ** 2))
-                if not np.isfinite(square):
-                    self._stop(state, f"the gradient of {layer.name}.{key} is NaN or Inf")
-                squares += square
+        # Every gradient lives in one vector: one dot product gives the squared norm (and is
+        # NaN/Inf if any entry is); the layers are searched only when something is wrong.
+        (_, _, gradients), = network.parameter_vector()
+        squares = float(np.dot(gradients, gradients))
+        if not np.isfinite(squares):
+            for layer in reversed(network.layers):
+                for key, grad in layer.grads.items():
+                    if not np.all(np.isfinite(grad)):
+                        self._stop(state, f"the gradient of {layer.name}.{key} is NaN or Inf")
+            squares = float(np.sum(gradients.astype(np.float64) ** 2))  # float32 overflowed
         norm = squares**0.5
         if len(self.early_norms) < self.warmup:
             self.early_norms.append(norm)
+            if len(self.early_norms) == self.warmup:  # the limit, once for the whole run
+                self.limit = self.explode_factor * max(float(np.median(self.early_norms)), 1e-12)
             return
-        limit = self.explode_factor * max(float(np.median(self.early_norms)), 1e-12)
+        limit = self.limit
         if norm > limit:
             largest = max(
                 (
