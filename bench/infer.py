@@ -72,27 +72,26 @@ PREDICTORS = {"glassnet": predictor_glassnet, "torch": predictor_torch,
               "onnxruntime": predictor_onnxruntime}  # fmt: skip
 
 
+def median_seconds(call, warmup: int, repeats: int) -> float:
+    """Median time of ``call()`` over ``repeats`` runs, after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        call()
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
 def worker(library: str) -> None:
     predict = PREDICTORS[library]()
     rng = np.random.default_rng(1)
     big = rng.random((10_000, SIZES[0]), dtype=np.float32)
     one = rng.random((1, SIZES[0]), dtype=np.float32)
-    for _ in range(3):
-        predict(big)
-    runs = []
-    for _ in range(10):
-        start = time.perf_counter()
-        predict(big)
-        runs.append(time.perf_counter() - start)
-    for _ in range(200):
-        predict(one)
-    latencies = []
-    for _ in range(2000):
-        start = time.perf_counter()
-        predict(one)
-        latencies.append(time.perf_counter() - start)
-    print(json.dumps({"throughput": 10_000 / statistics.median(runs),
-                      "latency_us": statistics.median(latencies) * 1e6}))  # fmt: skip
+    batch_seconds = median_seconds(lambda: predict(big), warmup=3, repeats=10)
+    one_seconds = median_seconds(lambda: predict(one), warmup=200, repeats=2000)
+    print(json.dumps({"throughput": 10_000 / batch_seconds, "latency_us": one_seconds * 1e6}))
 
 
 def main() -> None:

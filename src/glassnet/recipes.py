@@ -57,16 +57,14 @@ RECIPES: dict[str, Recipe] = {
     "xor-table": XOR_TUTORIAL,
     # The XOR tutorial's kind of network on Gaussian points: sigmoid units, MSE on one-hot
     # targets, L2; "--hidden 3" and "--hidden 50" give the tutorial's two animations.
-    "xor": Recipe(
+    "xor": replace(
+        XOR_TUTORIAL,
         hidden=(50,),
-        activation="sigmoid",
-        output="sigmoid",
-        init="fan_in_uniform",
-        loss="mse",
         optimizer="momentum",
         lr=0.5,
         epochs=300,
-        l2=1e-4,
+        batch_size=32,
+        validation_fraction=0.1,
     ),
     "spirals": Recipe(hidden=(64, 64), lr=0.002, epochs=60),
     "moons": Recipe(hidden=(32, 32), epochs=100),

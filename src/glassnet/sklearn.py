@@ -33,6 +33,8 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from glassnet._errors import unknown_name
 from glassnet.callbacks import Callback
+from glassnet.layers import sigmoid, softmax
+from glassnet.metrics import accuracy, r2
 from glassnet.network import Network, mlp
 from glassnet.optim import SGD, Adam, Optimizer
 from glassnet.train import fit
@@ -187,8 +189,10 @@ class _GlassnetMLP(BaseEstimator):
         return [int(size) for size in sizes]
 
     # ------------------------------------------------------------------ training
-    def _new_network(self, n_features: int, n_outputs: int, seed: int) -> Network:
-        sizes = [n_features, *self._check_params(), n_outputs]
+    def _new_network(
+        self, n_features: int, hidden: list[int], n_outputs: int, seed: int
+    ) -> Network:
+        sizes = [n_features, *hidden, n_outputs]
         activation = _ACTIVATIONS[self.activation]
         return mlp(sizes, activation=activation, dropout=self.dropout, dtype=self.dtype, seed=seed)
 
@@ -202,7 +206,7 @@ class _GlassnetMLP(BaseEstimator):
         return Adam(self.learning_rate_init, betas=(self.beta_1, self.beta_2), eps=self.epsilon)
 
     def _fit(self, X, y, *, incremental: bool, classes=None):
-        self._check_params()
+        hidden = self._check_params()
         first_call = not (incremental or self.warm_start) or not hasattr(self, "network_")
         X, y = validate_data(
             self,
@@ -219,7 +223,7 @@ class _GlassnetMLP(BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         n_outputs = self._n_network_outputs()
         if first_call:
-            self.network_ = self._new_network(X.shape[1], n_outputs, seed)
+            self.network_ = self._new_network(X.shape[1], hidden, n_outputs, seed)
             self.network_.metadata["estimator"] = type(self).__name__
             self._optimizer = self._new_optimizer()
             self.n_iter_ = 0
@@ -395,17 +399,13 @@ class MLPClassifier(ClassifierMixin, _GlassnetMLP):
         outputs = self.network_.predict(X)
         if self._multilabel:
             return float(np.mean(np.all((outputs > 0) == (y_encoded > 0.5), axis=1)))
-        return float(np.mean(np.argmax(outputs, axis=1) == y_encoded))
+        return accuracy(outputs, y_encoded, self.network_)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``(n_samples, n_classes)``, rows sum to 1; for multilabel, each
         label's probability ``(n_samples, n_labels)``."""
         outputs = self._outputs(X).astype(np.float64)
-        if self._multilabel:
-            return 1.0 / (1.0 + np.exp(-np.clip(outputs, -500, 500)))
-        shifted = outputs - outputs.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return sigmoid(outputs) if self._multilabel else softmax(outputs)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
@@ -458,12 +458,7 @@ class MLPRegressor(RegressorMixin, _GlassnetMLP):
         return self.n_outputs_
 
     def _score_network(self, X, y_encoded) -> float:
-        outputs = self.network_.predict(X).astype(np.float64)
-        residual = np.sum((y_encoded - outputs) ** 2, axis=0)
-        total = np.sum((y_encoded - y_encoded.mean(axis=0)) ** 2, axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scores = np.where(total > 0, 1.0 - residual / total, 0.0)
-        return float(np.mean(scores))
+        return r2(self.network_.predict(X), y_encoded)
 
     def predict(self, X) -> np.ndarray:
         """Predictions (float64): ``(n_samples,)`` after a 1-D ``y``, else

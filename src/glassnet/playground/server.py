@@ -48,7 +48,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from glassnet.playground.session import Session, SettingsError, parse_settings
+from glassnet.network import Network
+from glassnet.playground.session import Session, Settings, SettingsError, parse_settings
 
 STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 2_000_000
@@ -140,24 +141,22 @@ class Connection:
             raise SettingsError("no run yet: send configure first")
         return self.session
 
-    async def _start(self, session: Session) -> None:
-        self.session = session
-        await self.send({"type": "playing", "playing": False})
-        await self.send({"type": "settings", "settings": vars(session.settings)})
-        await self.send(session.points())
-        await self.send(await asyncio.to_thread(session.snapshot))
+    async def _start(self, settings: Settings, network: Network | None = None) -> None:
+        """Stop playing and begin a new run; send its settings, points and first picture."""
+        async with self.lock:
+            self.playing = False
+            session = await asyncio.to_thread(Session, settings, network)
+            self.session = session
+            await self.send({"type": "playing", "playing": False})
+            await self.send({"type": "settings", "settings": vars(session.settings)})
+            await self.send(session.points())
+            await self.send(await asyncio.to_thread(session.snapshot))
 
     async def on_configure(self, message: dict) -> None:
-        settings = parse_settings(message.get("settings", {}))
-        async with self.lock:
-            self.playing = False
-            await self._start(await asyncio.to_thread(Session, settings))
+        await self._start(parse_settings(message.get("settings", {})))
 
     async def on_reset(self, message: dict) -> None:
-        settings = self._need_session().settings
-        async with self.lock:
-            self.playing = False
-            await self._start(await asyncio.to_thread(Session, settings))
+        await self._start(self._need_session().settings)
 
     async def on_play(self, message: dict) -> None:
         self._need_session()
@@ -217,10 +216,7 @@ class Connection:
         except (binascii.Error, ValueError):
             raise SettingsError("data must be the model file in base64") from None
         network = Session.read_model(data)
-        settings = session.settings_for(network)
-        async with self.lock:
-            self.playing = False
-            await self._start(await asyncio.to_thread(Session, settings, network))
+        await self._start(session.settings_for(network), network)
 
 
 async def _page(request):

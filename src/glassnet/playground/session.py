@@ -25,6 +25,7 @@ from glassnet.explain import explain_step, to_json
 from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
 from glassnet.layers import ACTIVATIONS, Dense, Layer
 from glassnet.losses import get_loss
+from glassnet.metrics import r2
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
 from glassnet.preprocessing import Standardizer
@@ -303,10 +304,8 @@ class Session:
             np.add.at(confusion, (self.data.y_test, predicted_test[1]), 1)
             stats["confusion"] = confusion.tolist()
         else:
-            for split, y, out in (("train", self.data.y_train, train_out),
-                                  ("test", self.data.y_test, test_out)):  # fmt: skip
-                total = float(np.sum((y - y.mean()) ** 2))
-                stats[f"{split}_r2"] = 1.0 - float(np.sum((y - out) ** 2)) / max(total, 1e-12)
+            stats["train_r2"] = r2(train_out, self.data.y_train)
+            stats["test_r2"] = r2(test_out, self.data.y_test)
         return {key: _finite(value) for key, value in stats.items()}
 
     def snapshot(self) -> dict:
