@@ -138,10 +138,10 @@ def test_fit_holds_the_validation_rows_apart():
     net = mlp([2, 3, 2], seed=0)
     forward = net._forward  # every forward pass goes through it
 
-    def recording_forward(x, training, record=None):
+    def recording_forward(x, training, record=None, out=None):
         if training:
             seen_rows.update(int(v) for v in np.asarray(x)[:, 0])
-        return forward(x, training, record)
+        return forward(x, training, record, out)
 
     net._forward = recording_forward
     history = fit(net, X, labels, loss="cross_entropy", epochs=3, batch_size=7,

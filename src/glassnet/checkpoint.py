@@ -30,7 +30,8 @@ class TrainingPosition:
     ``epoch`` is the epoch in progress (0-based) and ``batch_start`` the first row position of
     the next batch in it; ``batch_start == 0`` with ``order is None`` means the epoch has not
     begun. Within an epoch, ``order`` is its permutation of the training rows, ``outputs`` the
-    network outputs recorded so far and ``total_loss`` the running sum of batch losses.
+    network outputs recorded so far (in that order) and ``total_loss`` the running sum of batch
+    losses.
     """
 
     epoch: int = 0

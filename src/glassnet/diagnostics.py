@@ -41,7 +41,7 @@ def likely_causes(network, state) -> list[str]:
     """Plausible reasons for a divergence, most likely first: unscaled inputs, then the learning
     rate, then the units' state (saturated or dead units are usually a symptom of large steps)."""
     causes = []
-    scale = state.extra.get("input_scale", 0.0)
+    scale = state.extra["input_scale"]() if "input_scale" in state.extra else 0.0
     if scale > 20:
         causes.append(
             f"inputs are not scaled (the largest |x| is {scale:g}): scale them to about 0..1 "

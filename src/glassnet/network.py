@@ -196,15 +196,25 @@ class Network:
         """
         return self._forward(self._as_input(x), training, record)
 
-    def _forward(self, out: np.ndarray, training: bool, record: dict | None = None) -> np.ndarray:
-        """``forward`` on an input already checked and cast by ``_as_input``."""
+    def _forward(
+        self,
+        x: np.ndarray,
+        training: bool,
+        record: dict | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``forward`` on an input already checked and cast by ``_as_input``; the outputs are
+        written into ``out`` (batch, out_features) when it is given, else into a new array."""
         for layer in self.layers:
             if record is not None:
-                record.setdefault(layer.name, {})["input"] = out.copy()
-            out = layer.forward(out, training=training)
+                record.setdefault(layer.name, {})["input"] = x.copy()
+            x = layer.forward(x, training=training)
             if record is not None:
-                record[layer.name]["output"] = out.copy()
-        return out.copy()
+                record[layer.name]["output"] = x.copy()
+        if out is None:
+            return x.copy()
+        np.copyto(out, x)
+        return out
 
     def backward(self, grad_out: np.ndarray, *, record: dict | None = None) -> None:
         """grad_out: dLoss/doutput (batch, out_features); fills every layer's ``grads``.
@@ -262,9 +272,11 @@ class Network:
         l2: float = 0.0,
         training: bool = True,
         record: dict | None = None,
+        out: np.ndarray | None = None,
     ) -> tuple[np.ndarray, float, float]:
-        """``loss_and_gradients`` on a batch already checked (by ``fit``, once for all rows)."""
-        pred = self._forward(x, training, record)
+        """``loss_and_gradients`` on a batch already checked (by ``fit``, once for all rows);
+        the outputs go into ``out`` when it is given."""
+        pred = self._forward(x, training, record, out)
         data_loss, grad = loss.value_and_grad(pred, target)
         self.backward(grad, record=record)
         if record is not None:
@@ -286,9 +298,8 @@ class Network:
             return self._forward(x, training=False)
         outputs = np.empty((len(x), self.out_features), dtype=self.dtype)
         for start in range(0, len(x), batch_size):
-            outputs[start : start + batch_size] = self._forward(
-                x[start : start + batch_size], training=False
-            )
+            rows = slice(start, start + batch_size)
+            self._forward(x[rows], training=False, out=outputs[rows])
         return outputs
 
     def output_to_proba(self, out: np.ndarray) -> np.ndarray:

@@ -255,7 +255,6 @@ def fit(
         )
 
     n_samples = len(X) if train_rows is None else len(train_rows)
-    y_seen = y if train_rows is None else y[train_rows]
     batch = n_samples if batch_size is None else min(batch_size, n_samples)
     batches_per_epoch = -(-n_samples // batch)
     checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
@@ -278,7 +277,8 @@ def fit(
         *([TrainingGuard()] if guard else []),
         *([ProgressBar()] if progress else []),
     ]
-    state.extra["input_scale"] = float(max(X.max(), -X.min()))
+    # The largest |x|, asked for only when training diverges (two passes over X otherwise wasted).
+    state.extra["input_scale"] = lambda: float(max(X.max(), -X.min()))
     contiguous = not shuffle and train_rows is None
     gather = (lambda array, rows: array[rows[0] : rows[-1] + 1]) if contiguous else _Gather()
 
@@ -322,18 +322,20 @@ def fit(
                     first, total_loss = 0, 0.0
                 index = order if train_rows is None else train_rows[order]
                 for start in range(first, n_samples, batch):
-                    positions = order[start : start + batch]  # within the training rows
                     rows = index[start : start + batch]  # within X and y
                     for callback in callbacks:
                         callback.on_batch_begin(state)
-                    batch_outputs, data_loss, l2_term = network._loss_and_gradients(
-                        loss, gather(X, rows), gather(y, rows), l2=l2
+                    _, data_loss, l2_term = network._loss_and_gradients(
+                        loss,
+                        gather(X, rows),
+                        gather(y, rows),
+                        l2=l2,
+                        out=outputs[start : start + batch],  # kept in the order rows come
                     )
                     state.batch_loss = data_loss + l2_term
                     for callback in callbacks:
                         callback.on_backward_end(state)
                     optimizer.step(network.parameter_vector())
-                    outputs[positions] = batch_outputs
                     total_loss += state.batch_loss * len(rows)
                     state.step += 1
                     for callback in callbacks:
@@ -342,8 +344,9 @@ def fit(
                         save_position(epoch, start + batch, order, outputs, total_loss)
                         raise TrainingInterrupted(checkpoint, epoch, state.step)
                 logs = {"loss": total_loss / n_samples}
+                visited = y[index]  # the targets in the order of ``outputs``
                 for name, metric in metric_functions.items():
-                    logs[name] = metric(outputs, y_seen, network)
+                    logs[name] = metric(outputs, visited, network)
                 if validation_data is not None:
                     val = evaluate(network, loss, X_val, y_val, metrics=metric_names, l2=l2)
                     logs.update({f"val_{key}": value for key, value in val.items()})
