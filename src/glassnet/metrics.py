@@ -1,8 +1,8 @@
 """Metrics: numbers reported per epoch (they are not differentiated).
 
 Every metric takes ``(outputs, targets, network)`` where ``outputs`` are the network's raw outputs
-``(n_samples, out_features)``; classification metrics turn them into probabilities with
-``network.output_to_proba``.
+``(n_samples, out_features)``; classification metrics turn them into classes with
+``network.output_to_classes``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def labels_from_targets(targets: np.ndarray) -> np.ndarray:
 
 def accuracy(outputs: np.ndarray, targets: np.ndarray, network) -> float:
     """Fraction of rows whose most probable class is the target class."""
-    predicted = np.argmax(network.output_to_proba(outputs), axis=1)
+    predicted = network.output_to_classes(outputs)
     return float(np.mean(predicted == labels_from_targets(targets)))
 
 

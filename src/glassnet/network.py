@@ -323,13 +323,23 @@ class Network:
             return scaled / scaled.sum(axis=1, keepdims=True)
         return softmax(out)
 
+    def output_to_classes(self, out: np.ndarray) -> np.ndarray:
+        """The most probable class of each row of network outputs: (n_samples,) int.
+
+        For logits and softmax outputs this is the largest output (softmax keeps the order of
+        a row), found without computing probabilities.
+        """
+        if out.shape[1] > 1 and not isinstance(self.layers[-1], Sigmoid):
+            return np.argmax(out, axis=1)
+        return np.argmax(self.output_to_proba(out), axis=1)
+
     def predict_proba(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
         """Class probabilities (n_samples, classes); rows sum to 1; two columns for one output."""
         return self.output_to_proba(self.predict(x, batch_size=batch_size))
 
     def predict_classes(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
         """Most probable class index for each row: (n_samples,) int."""
-        return np.argmax(self.predict_proba(x, batch_size=batch_size), axis=1)
+        return self.output_to_classes(self.predict(x, batch_size=batch_size))
 
     # ------------------------------------------------------------------ weights and copies
     def get_weights(self) -> dict[str, np.ndarray]:

@@ -108,7 +108,10 @@ class _Gather:
         buffer = self.buffers.get(key)
         if buffer is None:
             buffer = self.buffers[key] = np.empty((len(rows), *array.shape[1:]), array.dtype)
-        return array.take(rows, axis=0, out=buffer)
+        # The rows are valid by construction (a permutation of the training rows), so skip
+        # the bounds check: with mode="raise" and out=, NumPy gathers into a temporary first,
+        # which made this copy 3x slower.
+        return array.take(rows, axis=0, out=buffer, mode="clip")
 
 
 def train_step(
