@@ -1,13 +1,15 @@
 """Training speed: one epoch of 784-200-200-10 (ReLU, softmax cross-entropy, float32) against
 PyTorch (CPU) and scikit-learn's MLPClassifier, each in its own process, runs alternating.
 
-    python bench/train.py [--data-dir MNIST_DIR] [--repeats 3] [--batch-sizes 1 32 128 512]
+    python bench/train.py [--data-dir MNIST_DIR] [--repeats 5] [--batch-sizes 1 32 128 512]
                           [--optimizers sgd adam] [--libraries glassnet torch sklearn]
 
-Batch size 1 (per-sample SGD) runs on 6,000 samples and its time is scaled to 60,000. Prints the
-median epoch time of each library and the ratios glassnet / reference, and glassnet / the GEMM
-limit of bench/limit.py. The references are optional (``pip install 'glassnet[bench]'`` and
-``pip install torch==2.13.0``); the script says which are missing and skips only those.
+Batch size 1 (per-sample SGD) runs on 6,000 samples and its time is scaled to 60,000. Every
+repeat runs each library once (and the GEMM-bound epoch of bench/limit.py), in a rotated order;
+the script prints the median epoch time of each, and the ratios glassnet / reference taken within
+each repeat (their median and range), which is what holds still on a machine whose speed drifts.
+The references are optional (``pip install 'glassnet[bench]'`` and ``pip install torch==2.13.0``);
+the script says which are missing and skips only those.
 """
 
 from __future__ import annotations
@@ -87,8 +89,21 @@ def epoch_sklearn(X, y, batch, optimizer_name, lr):
     return time.perf_counter() - start
 
 
-WORKERS = {"glassnet": epoch_glassnet, "torch": epoch_torch, "sklearn": epoch_sklearn}
+def epoch_limit(X, y, batch, optimizer_name, lr):
+    """The GEMM-bound epoch of bench/limit.py, measured in the same rotation as the libraries."""
+    from limit import gemm_epoch_seconds
+
+    return gemm_epoch_seconds(batch, repeats=3)[0]
+
+
+WORKERS = {
+    "glassnet": epoch_glassnet,
+    "torch": epoch_torch,
+    "sklearn": epoch_sklearn,
+    "limit": epoch_limit,
+}
 MODULES = {"glassnet": "glassnet", "torch": "torch", "sklearn": "sklearn"}
+LABELS = {"limit": "GEMM bound"}
 
 
 def worker(args) -> None:
@@ -96,13 +111,39 @@ def worker(args) -> None:
     X, y = load_data(args.data_dir, n)
     lr = 0.01 if args.optimizer == "sgd" else 0.001
     seconds = WORKERS[args.worker](X, y, args.batch, args.optimizer, lr)
-    print(json.dumps({"seconds": seconds * (N_SAMPLES / n)}))
+    if args.worker != "limit":
+        seconds *= N_SAMPLES / n
+    print(json.dumps({"seconds": seconds}))
+
+
+def measure(participants, batch, optimizer, repeats, data_dir):
+    """Epoch seconds per participant, one list entry per repeat (None where a run failed).
+
+    Every repeat runs each participant once, in a rotated order, so that slow drift of the
+    machine falls on all of them alike; ratios are then taken within a repeat.
+    """
+    times = {name: [] for name in participants}
+    for repeat in range(repeats):
+        shift = repeat % len(participants)
+        for name in participants[shift:] + participants[:shift]:
+            data = ["--data-dir", data_dir] if data_dir else []
+            out = run_worker(HERE, ["--worker", name, "--batch", str(batch),
+                                    "--optimizer", optimizer, *data])  # fmt: skip
+            if "seconds" not in out:
+                print(f"  {name} failed: {out.get('error')}")
+            times[name].append(out.get("seconds"))
+    return times
+
+
+def paired_ratios(mine: list, theirs: list) -> list[float]:
+    """glassnet / reference within each repeat where both ran."""
+    return [a / b for a, b in zip(mine, theirs, strict=True) if a is not None and b is not None]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 128, 512])
     parser.add_argument("--optimizers", nargs="+", default=["sgd", "adam"])
     parser.add_argument("--libraries", nargs="+", default=["glassnet", "torch", "sklearn"])
@@ -120,43 +161,28 @@ def main() -> None:
         else:
             hint = "pip install torch==2.13.0" if library == "torch" else "pip install scikit-learn"
             print(f"{library} is not installed: skipped ({hint})")
-    print(f"{'optimizer':9} {'batch':>5} " + " ".join(f"{lib:>9}" for lib in libraries)
-          + "   ratios (glassnet / reference)")  # fmt: skip
-    results = {}
+    if "glassnet" not in libraries:
+        raise SystemExit("glassnet is not installed: pip install -e .")
+    references = [lib for lib in libraries if lib != "glassnet"] + ["limit"]
+    print(f"Median epoch seconds over {args.repeats} repeats; ratios are glassnet / reference "
+          "within each repeat: median [lowest - highest].")  # fmt: skip
     for optimizer in args.optimizers:
         for batch in args.batch_sizes:
-            times = {library: [] for library in libraries}
-            for _ in range(args.repeats):
-                for library in libraries:  # alternate libraries within each repeat
-                    if library == "sklearn" and batch == 1:
-                        continue  # scikit-learn's per-sample SGD takes minutes: not measured
-                    data = ["--data-dir", args.data_dir] if args.data_dir else []
-                    out = run_worker(HERE, ["--worker", library, "--batch", str(batch),
-                                            "--optimizer", optimizer, *data])  # fmt: skip
-                    if "seconds" in out:
-                        times[library].append(out["seconds"])
-                    else:
-                        print(f"  {library} failed: {out.get('error')}")
-            medians = {library: median(values) for library, values in times.items()}
-            results[(optimizer, batch)] = medians
-            ratios = "  ".join(
-                f"/{library} {medians['glassnet'] / medians[library]:.2f}"
-                for library in libraries
-                if library != "glassnet" and times[library] and times.get("glassnet")
-            )
-            cells = [f"{medians[lib]:8.3f}s" if times[lib] else f"{'-':>9}" for lib in libraries]
-            print(f"{optimizer:9} {batch:5d} " + " ".join(cells) + f"   {ratios}")
-    sizes = [str(b) for b in args.batch_sizes if b > 1]
-    limit = (
-        run_worker(HERE.parent / "limit.py", ["--json", "--batch-sizes", *sizes]) if sizes else {}
-    )
-    for optimizer in args.optimizers:
-        for batch in args.batch_sizes:
-            if str(batch) in limit and "glassnet" in results[(optimizer, batch)]:
-                seconds = limit[str(batch)]["epoch_seconds"]
-                ratio = results[(optimizer, batch)]["glassnet"] / seconds
-                print(f"glassnet {optimizer} batch {batch}: {ratio:.2f} x the GEMM-bound epoch "
-                      f"({seconds:.3f} s)")  # fmt: skip
+            participants = ["glassnet"] + [
+                name for name in references
+                if not (batch == 1 and name in ("sklearn", "limit"))  # sklearn's b1 takes minutes
+            ]  # fmt: skip
+            times = measure(participants, batch, optimizer, args.repeats, args.data_dir)
+            cells = []
+            for name in participants:
+                done = [t for t in times[name] if t is not None]
+                cells.append(f"{LABELS.get(name, name)} {median(done):.3f} s")
+            print(f"{optimizer} batch {batch}: " + ", ".join(cells))
+            for name in participants[1:]:
+                ratios = paired_ratios(times["glassnet"], times[name])
+                if ratios:
+                    print(f"    glassnet / {LABELS.get(name, name)}: {median(ratios):.2f} "
+                          f"[{min(ratios):.2f} - {max(ratios):.2f}]")  # fmt: skip
 
 
 if __name__ == "__main__":
