@@ -18,8 +18,9 @@ import numpy as np
 from common import N_SAMPLES, SIZES
 
 
-def gemm_epoch_seconds(batch: int, repeats: int = 5, dtype=np.float32) -> tuple[float, float]:
-    """(seconds per epoch spent in the step's GEMMs, GFLOP/s achieved) at this batch size."""
+def gemm_step(batch: int, dtype=np.float32):
+    """``(one_step, flops)``: a function running one training step's matrix products at this
+    batch size with preallocated outputs, and the floating-point operations it does."""
     rng = np.random.default_rng(0)
     weights = [
         rng.standard_normal((a, b)).astype(dtype) for a, b in zip(SIZES, SIZES[1:], strict=False)
@@ -34,7 +35,6 @@ def gemm_epoch_seconds(batch: int, repeats: int = 5, dtype=np.float32) -> tuple[
     flops += sum(
         2 * batch * a * b for a, b in zip(SIZES[1:-1], SIZES[2:], strict=False)
     )  # dz W^T, not layer 1
-    steps = max(20, 20_000 // batch)
 
     def one_step():
         for x, w, z in zip(inputs, weights, outputs, strict=True):
@@ -44,6 +44,13 @@ def gemm_epoch_seconds(batch: int, repeats: int = 5, dtype=np.float32) -> tuple[
             if i > 0:
                 np.matmul(outputs[i], weights[i].T, out=grads_x[i])
 
+    return one_step, flops
+
+
+def gemm_epoch_seconds(batch: int, repeats: int = 5, dtype=np.float32) -> tuple[float, float]:
+    """(seconds per epoch spent in the step's GEMMs, GFLOP/s achieved) at this batch size."""
+    one_step, flops = gemm_step(batch, dtype)
+    steps = max(20, 20_000 // batch)
     for _ in range(5):
         one_step()
     timings = []

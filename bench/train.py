@@ -1,13 +1,19 @@
 """Training speed: one epoch of 784-200-200-10 (ReLU, softmax cross-entropy, float32) against
-PyTorch (CPU) and scikit-learn's MLPClassifier, each in its own process, runs alternating.
+PyTorch (CPU) and scikit-learn's MLPClassifier, each in its own process, taking turns.
 
-    python bench/train.py [--data-dir MNIST_DIR] [--repeats 5] [--batch-sizes 1 32 128 512]
-                          [--optimizers sgd adam] [--libraries glassnet torch sklearn]
+    python bench/train.py [--data-dir MNIST_DIR] [--rounds 12] [--batch-sizes 1 32 128 512]
+                          [--optimizers sgd adam] [--libraries glassnet torch sklearn] [--rows N]
 
-Batch size 1 (per-sample SGD) runs on 6,000 samples and its time is scaled to 60,000. Every
-repeat runs each library once (and the GEMM-bound epoch of bench/limit.py), in a rotated order;
-the script prints the median epoch time of each, and the ratios glassnet / reference taken within
-each repeat (their median and range), which is what holds still on a machine whose speed drifts.
+Every library (and the GEMM-bound step of bench/limit.py) runs in a process of its own that
+loads the data, builds the network and warms up once, then trains on one slice of the data
+(12,000 rows; 1,500 at batch size 1) each time it is asked. The processes take turns, one
+slice each per round, in an order that rotates, with a pause between turns so that the idle
+threads of one library have stopped spinning before the next starts. Slice times are scaled to
+an epoch of 60,000 rows. The script prints the median epoch time of each, and the ratios
+glassnet / reference taken within each round (median and quartiles): rounds last a couple of
+seconds, so the drift of this kind of machine's speed (up to 2x over minutes) falls on all
+libraries of a round alike.
+
 The references are optional (``pip install 'glassnet[bench]'`` and ``pip install torch==2.13.0``);
 the script says which are missing and skips only those.
 """
@@ -17,32 +23,39 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from common import N_SAMPLES, PER_SAMPLE_SUBSET, SIZES, available, load_data, median, run_worker
+from common import N_SAMPLES, SIZES, available, load_data, median
 
 HERE = Path(__file__).resolve()
 WARMUP_STEPS = 200
+SLICE = 12_000  # rows per turn
+PER_SAMPLE_SLICE = 1_500  # rows per turn at batch size 1
+PAUSE = 0.3  # seconds between turns: OpenBLAS threads spin for about 0.1 s after their last work
 
 
-def epoch_glassnet(X, y, batch, optimizer_name, lr):
+def trainer_glassnet(X, y, batch, optimizer_name, lr):
+    """A function training glassnet's network on the rows it is given (one pass)."""
     import glassnet as gn
 
     net = gn.mlp(SIZES, seed=0)
     optimizer = gn.SGD(lr) if optimizer_name == "sgd" else gn.Adam(lr)
-    warm = min(len(X), WARMUP_STEPS * batch)
-    gn.fit(net, X[:warm], y[:warm], loss="cross_entropy", optimizer=optimizer, epochs=1,
-           batch_size=batch, progress=False, seed=0)  # fmt: skip
-    start = time.perf_counter()
-    gn.fit(net, X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, batch_size=batch,
-           progress=False, seed=1)  # fmt: skip
-    return time.perf_counter() - start
+    seeds = iter(range(1, 1_000_000))
+
+    def train(X_part, y_part):
+        gn.fit(net, X_part, y_part, loss="cross_entropy", optimizer=optimizer, epochs=1,
+               batch_size=batch, progress=False, seed=next(seeds))  # fmt: skip
+
+    return train
 
 
-def epoch_torch(X, y, batch, optimizer_name, lr):
+def trainer_torch(X, y, batch, optimizer_name, lr):
+    """The same network, optimizer and batches in PyTorch, with its usual training loop."""
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
@@ -54,24 +67,22 @@ def epoch_torch(X, y, batch, optimizer_name, lr):
     opt = (torch.optim.SGD(model.parameters(), lr=lr) if optimizer_name == "sgd"
            else torch.optim.Adam(model.parameters(), lr=lr))  # fmt: skip
     loss_fn = torch.nn.CrossEntropyLoss()
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
 
-    def run(n):
-        order = torch.randperm(n)
-        for start in range(0, n, batch):
+    def train(X_part, y_part):
+        X_t, y_t = torch.from_numpy(X_part), torch.from_numpy(y_part.astype(np.int64))
+        order = torch.randperm(len(X_t))
+        for start in range(0, len(X_t), batch):
             rows = order[start : start + batch]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(X_t[rows]), y_t[rows])
             loss.backward()
             opt.step()
 
-    run(min(len(X), WARMUP_STEPS * batch))
-    start = time.perf_counter()
-    run(len(X))
-    return time.perf_counter() - start
+    return train
 
 
-def epoch_sklearn(X, y, batch, optimizer_name, lr):
+def trainer_sklearn(X, y, batch, optimizer_name, lr):
+    """scikit-learn's MLPClassifier with the same settings, one iteration per call."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -82,77 +93,141 @@ def epoch_sklearn(X, y, batch, optimizer_name, lr):
                           learning_rate_init=lr, momentum=0.0, nesterovs_momentum=False,
                           alpha=0.0, batch_size=batch, max_iter=1, shuffle=True,
                           random_state=0, tol=0.0)  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        model.fit(X, y)
-    return time.perf_counter() - start
+
+    def train(X_part, y_part):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X_part, y_part)
+
+    return train
 
 
-def epoch_limit(X, y, batch, optimizer_name, lr):
-    """The GEMM-bound epoch of bench/limit.py, measured in the same rotation as the libraries."""
-    from limit import gemm_epoch_seconds
+def trainer_limit(X, y, batch, optimizer_name, lr):
+    """Only the matrix products of the training steps (bench/limit.py): the GEMM bound."""
+    from limit import gemm_step
 
-    return gemm_epoch_seconds(batch, repeats=3)[0]
+    one_step, _ = gemm_step(batch)
+
+    def train(X_part, y_part):
+        for _ in range(-(-len(X_part) // batch)):
+            one_step()
+
+    return train
 
 
-WORKERS = {
-    "glassnet": epoch_glassnet,
-    "torch": epoch_torch,
-    "sklearn": epoch_sklearn,
-    "limit": epoch_limit,
+TRAINERS = {
+    "glassnet": trainer_glassnet,
+    "torch": trainer_torch,
+    "sklearn": trainer_sklearn,
+    "limit": trainer_limit,
 }
 MODULES = {"glassnet": "glassnet", "torch": "torch", "sklearn": "sklearn"}
 LABELS = {"limit": "GEMM bound"}
 
 
-def worker(args) -> None:
-    n = PER_SAMPLE_SUBSET if args.batch == 1 else N_SAMPLES
-    X, y = load_data(args.data_dir, n)
+def serve(args) -> None:
+    """Worker: prepare once, then train on one slice per line ``run K`` read from stdin and
+    answer with the epoch time that slice implies."""
+    X, y = load_data(args.data_dir)
+    rows = args.rows or (PER_SAMPLE_SLICE if args.batch == 1 else SLICE)
     lr = 0.01 if args.optimizer == "sgd" else 0.001
-    seconds = WORKERS[args.worker](X, y, args.batch, args.optimizer, lr)
-    if args.worker != "limit":
-        seconds *= N_SAMPLES / n
-    print(json.dumps({"seconds": seconds}))
+    train = TRAINERS[args.serve](X, y, args.batch, args.optimizer, lr)
+    warm = min(len(X), WARMUP_STEPS * args.batch, rows)
+    train(X[:warm], y[:warm])
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if not line.startswith("run"):
+            break
+        start = rows * int(line.split()[1]) % (len(X) - rows + 1)
+        began = time.perf_counter()
+        train(X[start : start + rows], y[start : start + rows])
+        seconds = (time.perf_counter() - began) * N_SAMPLES / rows
+        print(json.dumps({"seconds": seconds}), flush=True)
 
 
-def measure(participants, batch, optimizer, repeats, data_dir):
-    """Epoch seconds per participant, one list entry per repeat (None where a run failed).
+class Worker:
+    """One library's long-lived process."""
 
-    Every repeat runs each participant once, in a rotated order, so that slow drift of the
-    machine falls on all of them alike; ratios are then taken within a repeat.
-    """
-    times = {name: [] for name in participants}
-    for repeat in range(repeats):
-        shift = repeat % len(participants)
-        for name in participants[shift:] + participants[:shift]:
-            data = ["--data-dir", data_dir] if data_dir else []
-            out = run_worker(HERE, ["--worker", name, "--batch", str(batch),
-                                    "--optimizer", optimizer, *data])  # fmt: skip
-            if "seconds" not in out:
-                print(f"  {name} failed: {out.get('error')}")
-            times[name].append(out.get("seconds"))
+    def __init__(
+        self, name: str, batch: int, optimizer: str, data_dir: str | None, rows: int | None
+    ) -> None:
+        data = ["--data-dir", data_dir] if data_dir else []
+        data += ["--rows", str(rows)] if rows else []
+        command = [sys.executable, str(HERE), "--serve", name, "--batch", str(batch),
+                   "--optimizer", optimizer, *data]  # fmt: skip
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.name = name
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+
+    def answer(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            error = self.process.stderr.read().strip().splitlines()
+            raise RuntimeError(f"{self.name} failed: {error[-1] if error else 'no output'}")
+        return json.loads(line)
+
+    def run(self, turn: int) -> float:
+        self.process.stdin.write(f"run {turn}\n")
+        self.process.stdin.flush()
+        return self.answer()["seconds"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.close()
+            self.process.wait()
+
+
+def measure(names, batch, optimizer, rounds, data_dir, rows) -> dict[str, list[float]]:
+    """Epoch seconds per participant, one entry per round."""
+    workers = []
+    for name in names:
+        worker = Worker(name, batch, optimizer, data_dir, rows)
+        try:
+            worker.answer()  # ready: prepared one at a time, so they never overlap
+            workers.append(worker)
+        except RuntimeError as error:
+            print(f"  {error}")
+    times = {worker.name: [] for worker in workers}
+    try:
+        for turn in range(rounds):
+            shift = turn % len(workers)
+            for worker in workers[shift:] + workers[:shift]:
+                time.sleep(PAUSE)
+                times[worker.name].append(worker.run(turn))
+    finally:
+        for worker in workers:
+            worker.close()
     return times
 
 
-def paired_ratios(mine: list, theirs: list) -> list[float]:
-    """glassnet / reference within each repeat where both ran."""
-    return [a / b for a, b in zip(mine, theirs, strict=True) if a is not None and b is not None]
+def report(optimizer: str, batch: int, times: dict[str, list[float]]) -> None:
+    cells = [f"{LABELS.get(name, name)} {median(values):.3f} s" for name, values in times.items()]
+    print(f"{optimizer} batch {batch}: " + ", ".join(cells))
+    for name, values in times.items():
+        if name == "glassnet":
+            continue
+        ratios = [a / b for a, b in zip(times["glassnet"], values, strict=True)]
+        low, high = np.percentile(ratios, [25, 75])
+        print(f"    glassnet / {LABELS.get(name, name)}: {median(ratios):.2f} "
+              f"(quartiles {low:.2f} - {high:.2f})")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 128, 512])
     parser.add_argument("--optimizers", nargs="+", default=["sgd", "adam"])
     parser.add_argument("--libraries", nargs="+", default=["glassnet", "torch", "sklearn"])
-    parser.add_argument("--worker", choices=list(WORKERS))
+    parser.add_argument("--rows", type=int, help="rows per turn (default 12,000; 1,500 at batch 1)")
+    parser.add_argument("--serve", choices=list(TRAINERS))
     parser.add_argument("--batch", type=int)
     parser.add_argument("--optimizer")
     args = parser.parse_args()
-    if args.worker:
-        return worker(args)
+    if args.serve:
+        return serve(args)
 
     libraries = []
     for library in args.libraries:
@@ -163,26 +238,14 @@ def main() -> None:
             print(f"{library} is not installed: skipped ({hint})")
     if "glassnet" not in libraries:
         raise SystemExit("glassnet is not installed: pip install -e .")
-    references = [lib for lib in libraries if lib != "glassnet"] + ["limit"]
-    print(f"Median epoch seconds over {args.repeats} repeats; ratios are glassnet / reference "
-          "within each repeat: median [lowest - highest].")  # fmt: skip
+    print(f"Median epoch seconds over {args.rounds} rounds; ratios are glassnet / reference "
+          "within each round: median (quartiles).")  # fmt: skip
     for optimizer in args.optimizers:
         for batch in args.batch_sizes:
-            participants = ["glassnet"] + [
-                name for name in references
-                if not (batch == 1 and name in ("sklearn", "limit"))  # sklearn's b1 takes minutes
-            ]  # fmt: skip
-            times = measure(participants, batch, optimizer, args.repeats, args.data_dir)
-            cells = []
-            for name in participants:
-                done = [t for t in times[name] if t is not None]
-                cells.append(f"{LABELS.get(name, name)} {median(done):.3f} s")
-            print(f"{optimizer} batch {batch}: " + ", ".join(cells))
-            for name in participants[1:]:
-                ratios = paired_ratios(times["glassnet"], times[name])
-                if ratios:
-                    print(f"    glassnet / {LABELS.get(name, name)}: {median(ratios):.2f} "
-                          f"[{min(ratios):.2f} - {max(ratios):.2f}]")  # fmt: skip
+            names = [name for name in [*libraries, "limit"]
+                     if not (batch == 1 and name in ("sklearn", "limit"))]  # fmt: skip
+            times = measure(names, batch, optimizer, args.rounds, args.data_dir, args.rows)
+            report(optimizer, batch, times)
 
 
 if __name__ == "__main__":
