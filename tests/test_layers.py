@@ -38,6 +38,19 @@ def test_dense_computes_x_at_w_plus_b(rng):
     np.testing.assert_allclose(grad_in, grad_out @ dense.params["W"].T)
 
 
+@pytest.mark.parametrize("batch", [1, 4])
+def test_dense_backward_takes_inputs_of_another_float_type(rng, batch):
+    # A Dense built on its own holds float64 weights; float32 data must still train it.
+    dense = Dense(3, 2, rng=rng)
+    x = rng.normal(size=(batch, 3)).astype(np.float32)
+    grad_out = rng.normal(size=(batch, 2)).astype(np.float32)
+    dense.forward(x)
+    dense.backward(grad_out)
+    assert dense.grads["W"].dtype == dense.grads["b"].dtype == np.float64
+    np.testing.assert_allclose(dense.grads["W"], x.T.astype(float) @ grad_out, rtol=1e-6)
+    np.testing.assert_allclose(dense.grads["b"], grad_out.sum(axis=0), rtol=1e-6)
+
+
 def test_dense_without_bias_has_only_weights(rng):
     dense = Dense(3, 2, bias=False, rng=rng)
     assert set(dense.params) == {"W"}

@@ -182,7 +182,8 @@ class Dense(Layer):
         said it does not need it (``input_grad`` off: the first layer)."""
         x = self._x
         # dL/dW = x.T @ dL/dz   (each weight's input times the gradient at its output)
-        if x.shape[0] == 1:  # one sample: an outer product, which np.dot does fastest
+        if x.shape[0] == 1 and x.dtype == grad_out.dtype == self.grads["W"].dtype:
+            # one sample: an outer product, which np.dot does fastest (np.dot wants one dtype)
             np.dot(x.T, grad_out, out=self.grads["W"])
         else:
             np.matmul(x.T, grad_out, out=self.grads["W"])
@@ -190,7 +191,7 @@ class Dense(Layer):
             # dL/db = sum over the batch of dL/dz, written as (row of ones) @ dL/dz: a BLAS
             # product, about 3x faster than NumPy's column sum
             ones = self._filled("ones", (x.shape[0],), grad_out.dtype, 1)
-            np.dot(ones, grad_out, out=self.grads["b"])
+            np.matmul(ones, grad_out, out=self.grads["b"])
         if not self.input_grad:
             return None
         # dL/dx = dL/dz @ W.T
