@@ -417,7 +417,7 @@ class MLPClassifier(ClassifierMixin, _GlassnetMLP):
         outputs = self._outputs(X)
         if self._multilabel:
             return (outputs > 0).astype(np.int64)
-        return self.classes_[np.argmax(outputs, axis=1)]
+        return self.classes_[self.network_.output_to_classes(outputs)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

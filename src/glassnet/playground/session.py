@@ -297,11 +297,12 @@ class Session:
                  "step": self.step}  # fmt: skip
         if self.classification:
             k = self.data.n_outputs
-            predicted_test = np.argmax(train_out, axis=1), np.argmax(test_out, axis=1)
-            stats["train_accuracy"] = float(np.mean(predicted_test[0] == self.data.y_train))
-            stats["test_accuracy"] = float(np.mean(predicted_test[1] == self.data.y_test))
+            predicted_train = self.network.output_to_classes(train_out)
+            predicted_test = self.network.output_to_classes(test_out)
+            stats["train_accuracy"] = float(np.mean(predicted_train == self.data.y_train))
+            stats["test_accuracy"] = float(np.mean(predicted_test == self.data.y_test))
             confusion = np.zeros((k, k), dtype=int)
-            np.add.at(confusion, (self.data.y_test, predicted_test[1]), 1)
+            np.add.at(confusion, (self.data.y_test, predicted_test), 1)
             stats["confusion"] = confusion.tolist()
         else:
             stats["train_r2"] = r2(train_out, self.data.y_train)
