@@ -1,8 +1,10 @@
 """Training speed: one epoch of 784-200-200-10 (ReLU, softmax cross-entropy, float32) against
-PyTorch (CPU) and scikit-learn's MLPClassifier, each in its own process, taking turns.
+PyTorch (CPU), scikit-learn's MLPClassifier and the careful hand-written NumPy loop of
+bench/handwritten.py, each in its own process, taking turns.
 
-    python bench/train.py [--data-dir MNIST_DIR] [--rounds 12] [--batch-sizes 1 32 128 512]
-                          [--optimizers sgd adam] [--libraries glassnet torch sklearn] [--rows N]
+    python bench/train.py [--data-dir MNIST_DIR] [--rounds 15] [--batch-sizes 1 32 128 512]
+                          [--optimizers sgd adam] [--libraries glassnet torch sklearn numpy]
+                          [--rows N]
 
 Every library (and the GEMM-bound step of bench/limit.py) runs in a process of its own that
 loads the data, builds the network and warms up once, then trains on one slice of the data
@@ -102,6 +104,18 @@ def trainer_sklearn(X, y, batch, optimizer_name, lr):
     return train
 
 
+def trainer_numpy(X, y, batch, optimizer_name, lr):
+    """The careful hand-written NumPy loop of bench/handwritten.py: the same training, no bricks."""
+    from handwritten import HandwrittenMLP
+
+    model = HandwrittenMLP(optimizer_name, lr)
+
+    def train(X_part, y_part):
+        model.train(X_part, y_part, batch)
+
+    return train
+
+
 def trainer_limit(X, y, batch, optimizer_name, lr):
     """Only the matrix products of the training steps (bench/limit.py): the GEMM bound."""
     from limit import gemm_step
@@ -119,10 +133,11 @@ TRAINERS = {
     "glassnet": trainer_glassnet,
     "torch": trainer_torch,
     "sklearn": trainer_sklearn,
+    "numpy": trainer_numpy,
     "limit": trainer_limit,
 }
-MODULES = {"glassnet": "glassnet", "torch": "torch", "sklearn": "sklearn"}
-LABELS = {"limit": "GEMM bound"}
+MODULES = {"glassnet": "glassnet", "torch": "torch", "sklearn": "sklearn", "numpy": "numpy"}
+LABELS = {"limit": "GEMM bound", "numpy": "numpy loop"}
 
 
 def serve(args) -> None:
@@ -217,10 +232,10 @@ def report(optimizer: str, batch: int, times: dict[str, list[float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir")
-    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 128, 512])
     parser.add_argument("--optimizers", nargs="+", default=["sgd", "adam"])
-    parser.add_argument("--libraries", nargs="+", default=["glassnet", "torch", "sklearn"])
+    parser.add_argument("--libraries", nargs="+", default=["glassnet", "torch", "sklearn", "numpy"])
     parser.add_argument("--rows", type=int, help="rows per turn (default 12,000; 1,500 at batch 1)")
     parser.add_argument("--serve", choices=list(TRAINERS))
     parser.add_argument("--batch", type=int)
