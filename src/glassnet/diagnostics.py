@@ -101,7 +101,7 @@ class TrainingGuard(Callback):
             )
         # Every gradient lives in one vector: one dot product gives the squared norm (and is
         # NaN/Inf if any entry is); the layers are searched only when something is wrong.
-        (_, _, gradients), = network.parameter_vector()
+        ((_, _, gradients),) = network.parameter_vector()
         squares = float(np.dot(gradients, gradients))
         if not np.isfinite(squares):
             for layer in reversed(network.layers):

@@ -88,9 +88,7 @@ def write_atomically(path: Path, write) -> None:
     if path.is_dir():
         raise IsADirectoryError(f"cannot write {path}: it is a directory")
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{path.name}.", suffix=".tmp"
-        )
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:  # unwritable directory, ...: name the file, keep the error's type
         raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
     try:
