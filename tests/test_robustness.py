@@ -9,10 +9,12 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -291,34 +293,21 @@ def _kill_while_saving(kind: str, kills: int = 30) -> str:
 def _disk_full():
     glassnet.save(mlp([3, 2], seed=0), "full.npz")
     before = Path("full.npz").read_bytes()
-    original = os.fsync
-
-    def no_space(fd):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    os.fsync = no_space
+    no_space = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     try:
-        glassnet.save(mlp([3, 2], seed=1), "full.npz")
+        with mock.patch.object(os, "fsync", side_effect=no_space):
+            glassnet.save(mlp([3, 2], seed=1), "full.npz")
     finally:
-        os.fsync = original
         assert Path("full.npz").read_bytes() == before, "the previous file changed"
         assert not list(Path(".").glob(".full.npz.*.tmp")), "a temporary file was left"
 
 
 def _unwritable():
     Path("locked").mkdir(exist_ok=True)
-    import tempfile
-
-    original = tempfile.mkstemp
-
-    def denied(*args, **kwargs):  # what a read-only directory does (the tests may run as root)
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-
-    tempfile.mkstemp = denied
-    try:
+    # what a read-only directory does (the tests may run as root)
+    denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    with mock.patch.object(tempfile, "mkstemp", side_effect=denied):
         glassnet.save(mlp([3, 2], seed=0), "locked/model.npz")
-    finally:
-        tempfile.mkstemp = original
 
 
 def _nan_weights():
@@ -389,7 +378,6 @@ def test_every_bad_input_and_fault_gets_the_documented_behaviour(tmp_path):
 
 
 if __name__ == "__main__":
-    import tempfile
     import warnings
 
     warnings.simplefilter("ignore")
