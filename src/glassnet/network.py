@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from glassnet._blas import axpy
 from glassnet._errors import unknown_name
 from glassnet._validation import as_array, first_non_finite
 from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
@@ -142,6 +143,13 @@ class Network:
         for layer in self.layers:
             features = layer.output_features(features)
         return features
+
+    @property
+    def largest_weight(self) -> int:
+        """Entries of the largest weight matrix (``fan_in * fan_out``); 0 without one."""
+        return max(
+            (layer.params["W"].size for layer in self.layers if "W" in layer.params), default=0
+        )
 
     @property
     def n_params(self) -> int:
@@ -287,7 +295,7 @@ class Network:
             for layer in self.layers:
                 for key in layer.regularized:
                     # d/dW (alpha/2 * sum W^2) = alpha * W
-                    layer.grads[key] += l2 * layer.params[key]
+                    axpy(l2, layer.params[key], layer.grads[key])
         return pred, data_loss, self.l2_penalty(l2)
 
     # ------------------------------------------------------------------ predictions

@@ -7,7 +7,10 @@ stepped with the network's ``(name, param, grad)`` triples::
 
 The update rules are the ones PyTorch documents for ``torch.optim.SGD`` and ``torch.optim.Adam``
 (without their weight decay: glassnet's L2 switch lives in the gradient), so the same gradients
-give the same numbers.
+give the same numbers, up to rounding.
+
+Each ``p <- p + a * x`` is one call of :func:`~glassnet._blas.axpy` (``axpby`` for
+``y <- a * x + b * y``): a single pass over the parameters instead of NumPy's multiply, then add.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from glassnet._blas import axpby, axpy
 from glassnet._errors import unknown_name
 
 Parameters = Iterable[tuple[str, np.ndarray, np.ndarray]]
@@ -116,10 +120,8 @@ class SGD(Optimizer):
     def step(self, parameters: Parameters) -> None:
         lr, mu = self.learning_rate, self.momentum
         for name, param, grad in parameters:
-            step = self._scratch(name, param)
             if mu == 0:
-                np.multiply(grad, lr, out=step)  # p <- p - lr * g
-                param -= step
+                axpy(-lr, grad, param)  # p <- p - lr * g
                 continue
             state = self.state.get(name)
             if state is None:
@@ -127,15 +129,12 @@ class SGD(Optimizer):
                 self.state[name] = {"momentum_buffer": buffer}
             else:
                 buffer = state["momentum_buffer"]
-                buffer *= mu
-                buffer += grad  # b <- mu * b + g
+                axpby(1.0, grad, mu, buffer)  # b <- mu * b + g
             if self.nesterov:
-                np.multiply(buffer, mu, out=step)
-                step += grad  # g + mu * b
-                step *= lr
+                axpy(-lr, grad, param)
+                axpy(-lr * mu, buffer, param)  # p <- p - lr * (g + mu * b)
             else:
-                np.multiply(buffer, lr, out=step)
-            param -= step
+                axpy(-lr, buffer, param)  # p <- p - lr * b
 
     def config(self) -> dict:
         return {**super().config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -177,21 +176,16 @@ class Adam(Optimizer):
             t = state["step"]
             m, v = state["m"], state["v"]
             work = self._scratch(name, param)
-            m *= beta1
-            np.multiply(grad, 1.0 - beta1, out=work)
-            m += work  # m <- beta1 m + (1 - beta1) g
-            v *= beta2
+            axpby(1.0 - beta1, grad, beta1, m)  # m <- beta1 m + (1 - beta1) g
             np.multiply(grad, grad, out=work)
-            work *= 1.0 - beta2
-            v += work  # v <- beta2 v + (1 - beta2) g^2
+            axpby(1.0 - beta2, work, beta2, v)  # v <- beta2 v + (1 - beta2) g^2
             # The bias corrections go into two scalars instead of two passes over the arrays:
             # lr m_hat / (sqrt(v_hat) + eps) = (lr sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2))
             root_c2 = math.sqrt(1.0 - beta2**t)
             np.sqrt(v, out=work)
             work += self.eps * root_c2
             np.divide(m, work, out=work)
-            work *= self.learning_rate * root_c2 / (1.0 - beta1**t)
-            param -= work
+            axpy(-self.learning_rate * root_c2 / (1.0 - beta1**t), work, param)
 
     def config(self) -> dict:
         return {**super().config(), "betas": list(self.betas), "eps": self.eps}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet._blas import products_on_one_thread, updates_on_one_thread
 from glassnet._validation import check_features, check_positive_int, check_targets
 from glassnet.callbacks import Callback, ProgressBar
 from glassnet.checkpoint import (
@@ -129,7 +130,8 @@ def train_step(
     before the update.
     """
     outputs, data_loss, l2_term = network.loss_and_gradients(loss, x, target, l2=l2)
-    optimizer.step(network.parameter_vector())
+    with updates_on_one_thread(products_on_one_thread(len(outputs), network.largest_weight)):
+        optimizer.step(network.parameter_vector())
     return outputs, data_loss, l2_term
 
 
@@ -304,7 +306,13 @@ def fit(
     # With the guard on, overflow is expected when training diverges: the guard reports it.
     quiet_floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     interrupts = _DeferredInterrupt() if checkpoint is not None else contextlib.nullcontext()
-    with quiet_floats if guard else contextlib.nullcontext(), interrupts as interrupt:
+    # The optimizer's update runs on as many cores as the step's matrix products (glassnet._blas).
+    one_thread = products_on_one_thread(batch, network.largest_weight)
+    with (
+        quiet_floats if guard else contextlib.nullcontext(),
+        interrupts as interrupt,
+        updates_on_one_thread(one_thread),
+    ):
         for callback in callbacks:
             callback.on_train_begin(state)
         try:

@@ -1,0 +1,159 @@
+"""``y <- a * x + y`` in one pass over memory, from the BLAS that NumPy itself ships with.
+
+NumPy has no fused multiply-add for arrays: ``y -= a * x`` reads and writes memory twice, on one
+core. The optimizers' update touches every parameter every step and is the largest elementwise
+pass of a training step, so it calls the BLAS routines made for it instead:
+
+``axpy(a, x, y)``
+    ``y <- a * x + y``
+``axpby(a, x, b, y)``
+    ``y <- a * x + b * y``
+
+They come from the OpenBLAS library inside NumPy's own wheel (``scipy-openblas``), called through
+:mod:`ctypes`: one pass, on every core OpenBLAS uses. Where that library is not there (a NumPy
+built against another BLAS), or the arrays do not suit it (different dtypes, not contiguous, not
+float32/float64), the same update is done with NumPy operations. Both give the same numbers up to
+rounding (BLAS may fuse the multiply and the add into one rounding).
+
+On how many cores: OpenBLAS splits a long axpy over its threads. That is right when the step's
+matrix products ran on all cores too, and wrong when they ran on one (a batch of one sample): the
+update then leaves half the weights in the other core's cache, and the next step's products pay
+to fetch them back (per-sample training got 22% slower). Training loops therefore wrap their steps
+in :func:`updates_on_one_thread` when :func:`products_on_one_thread` says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+
+def _find_routines() -> tuple[
+    dict[tuple[str, np.dtype], ctypes._CFuncPtr], ctypes._CFuncPtr | None
+]:
+    """``{("axpy", float32): routine, ...}`` from NumPy's OpenBLAS (``{}`` if not found), and its
+    ``openblas_set_num_threads_local`` (None if it has none)."""
+    package = Path(np.__file__).resolve().parent
+    candidates = [
+        *sorted((package.parent / "numpy.libs").glob("*scipy_openblas*")),  # Linux, Windows
+        *sorted((package / ".dylibs").glob("*scipy_openblas*")),  # macOS
+    ]
+    for path in candidates:
+        try:
+            library = ctypes.CDLL(str(path))
+        except OSError:
+            continue
+        # scipy-openblas64 names its routines with a "64_" suffix and takes 64-bit integers;
+        # scipy-openblas32 has no suffix and takes 32-bit integers.
+        for suffix, integer in (("64_", ctypes.c_int64), ("", ctypes.c_int32)):
+            routines = {}
+            for kind, real, code in (
+                (np.float32, ctypes.c_float, "s"),
+                (np.float64, ctypes.c_double, "d"),
+            ):
+                axpy = getattr(library, f"scipy_cblas_{code}axpy{suffix}", None)
+                axpby = getattr(library, f"scipy_cblas_{code}axpby{suffix}", None)
+                if axpy is None or axpby is None:
+                    break
+                pointer = ctypes.c_void_p
+                axpy.argtypes = [integer, real, pointer, integer, pointer, integer]
+                axpby.argtypes = [integer, real, pointer, integer, real, pointer, integer]
+                axpy.restype = axpby.restype = None
+                routines[("axpy", np.dtype(kind))] = axpy
+                routines[("axpby", np.dtype(kind))] = axpby
+            if len(routines) == 4:
+                # the number of threads of the calling thread's next calls (OpenBLAS >= 0.3.27)
+                set_threads = getattr(library, "openblas_set_num_threads_local", None)
+                if set_threads is not None:
+                    set_threads.argtypes, set_threads.restype = [ctypes.c_int], ctypes.c_int
+                return routines, set_threads
+    return {}, None
+
+
+#: The BLAS routines in use, keyed by (name, dtype); empty when NumPy's operations do the work.
+ROUTINES, _SET_THREADS = _find_routines()
+
+
+class _Settings(threading.local):
+    one_thread = False
+
+
+_settings = _Settings()
+
+#: OpenBLAS runs an (m, k) @ (k, n) product on one thread when m * n * k is at most this.
+ONE_THREAD_PRODUCT = 65536 * 4
+
+
+def products_on_one_thread(batch: int, largest_weight: int) -> bool:
+    """Whether OpenBLAS runs every matrix product of a training step on one thread: the largest
+    is (batch, fan_in) @ (fan_in, fan_out), with ``largest_weight = fan_in * fan_out``."""
+    return batch * largest_weight <= ONE_THREAD_PRODUCT
+
+
+@contextlib.contextmanager
+def updates_on_one_thread(enabled: bool = True) -> Iterator[None]:
+    """Within this block (in this thread), ``axpy`` and ``axpby`` run on one core."""
+    before = _settings.one_thread
+    _settings.one_thread = enabled
+    try:
+        yield
+    finally:
+        _settings.one_thread = before
+
+
+def _routine(name: str, x: np.ndarray, y: np.ndarray):
+    """The BLAS routine for ``x`` and ``y``, or None when NumPy must do it."""
+    if (
+        x.dtype == y.dtype
+        and x.shape == y.shape
+        and x.flags.c_contiguous
+        and y.flags.c_contiguous
+        and y.flags.writeable
+    ):
+        routine = ROUTINES.get((name, x.dtype))
+        if routine is not None and _settings.one_thread:
+            return None if _SET_THREADS is None else _on_one_thread(routine)
+        return routine
+    return None
+
+
+def _on_one_thread(routine):
+    def call(*args) -> None:
+        threads = _SET_THREADS(1)
+        try:
+            routine(*args)
+        finally:
+            _SET_THREADS(threads)
+
+    return call
+
+
+def axpy(a: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``y <- a * x + y`` in place; ``x`` and ``y`` have the same shape. Returns ``y``."""
+    routine = _routine("axpy", x, y)
+    if routine is None:
+        y += np.multiply(x, a, dtype=y.dtype)
+    else:
+        routine(y.size, a, x.ctypes.data, 1, y.ctypes.data, 1)
+    return y
+
+
+def axpby(a: float, x: np.ndarray, b: float, y: np.ndarray) -> np.ndarray:
+    """``y <- a * x + b * y`` in place; ``x`` and ``y`` have the same shape. Returns ``y``."""
+    routine = _routine("axpby", x, y)
+    if routine is None:
+        y *= b
+        y += np.multiply(x, a, dtype=y.dtype)
+    else:
+        routine(y.size, a, x.ctypes.data, 1, b, y.ctypes.data, 1)
+    return y
+
+
+def backend() -> str:
+    """Which library does the optimizers' fused updates: for messages and benchmarks."""
+    return "NumPy's OpenBLAS (axpy)" if ROUTINES else "NumPy operations"
