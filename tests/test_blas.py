@@ -82,45 +82,59 @@ def test_training_steps_agree_between_blas_and_numpy(make, monkeypatch):
         np.testing.assert_allclose(weights, with_numpy[name], rtol=1e-5, atol=1e-6)
 
 
-def test_updates_follow_the_products_onto_one_thread():
+def test_the_rule_for_one_thread_follows_openblas():
     # OpenBLAS runs (batch, 784) @ (784, 200) on one thread for one sample, on all from two
     assert _blas.products_on_one_thread(1, 784 * 200)
     assert not _blas.products_on_one_thread(2, 784 * 200)
     assert _blas.products_on_one_thread(64, 3 * 2)  # XOR's network: always one thread
     assert mlp([784, 200, 200, 10]).largest_weight == 784 * 200
-    assert not _blas._settings.one_thread
-    with _blas.updates_on_one_thread():
-        assert _blas._settings.one_thread
-        with _blas.updates_on_one_thread(False):
-            assert not _blas._settings.one_thread
-        assert _blas._settings.one_thread
-    assert not _blas._settings.one_thread
+
+
+def test_one_thread_holds_openblas_to_one_thread_and_gives_back_the_count(monkeypatch):
+    calls = []
+
+    def set_threads(count):
+        calls.append(count)
+        return 7  # the count before
+
+    monkeypatch.setattr(_blas, "ROUTINES", {("axpy", np.dtype(np.float64)): None})
+    monkeypatch.setattr(_blas, "_SET_THREADS", set_threads)
+    with _blas.one_thread():
+        assert calls == [1]
+    assert calls == [1, 7]
+    with _blas.one_thread(False):
+        pass
+    with pytest.raises(RuntimeError), _blas.one_thread():
+        raise RuntimeError("the count comes back on errors too")
+    assert calls == [1, 7, 1, 7]
 
 
 @pytest.mark.parametrize("set_threads", ["openblas", "missing"])
-def test_one_thread_updates_compute_the_same(set_threads, monkeypatch):
+def test_updates_inside_one_thread_compute_the_same(set_threads, monkeypatch):
     if set_threads == "missing":
         monkeypatch.setattr(_blas, "_SET_THREADS", None)  # an older OpenBLAS: NumPy does it
     rng = np.random.default_rng(3)
     x, y = rng.standard_normal(50_000), rng.standard_normal(50_000)
-    with _blas.updates_on_one_thread():
+    with _blas.one_thread():
         result = _blas.axpby(0.5, x, -2.0, _blas.axpy(3.0, x, y.copy()))
+        assert _blas._settings.numpy_only == (set_threads == "missing" and bool(_blas.ROUTINES))
+    assert not _blas._settings.numpy_only
     np.testing.assert_allclose(result, 0.5 * x - 2.0 * (3.0 * x + y), rtol=1e-12, atol=1e-12)
 
 
-def test_fit_puts_the_update_on_one_thread_for_one_sample_per_step(monkeypatch):
+def test_fit_runs_steps_of_one_sample_on_one_thread(monkeypatch):
     import glassnet.train
 
     seen = []
 
     def spy(enabled=True):
         seen.append(enabled)
-        return _blas.updates_on_one_thread(enabled)
+        return _blas.one_thread(enabled)
 
-    monkeypatch.setattr(glassnet.train, "updates_on_one_thread", spy)
+    monkeypatch.setattr(glassnet.train, "one_thread", spy)
     rng = np.random.default_rng(4)
     X, y = rng.random((8, 784), dtype=np.float32), rng.integers(0, 10, 8)
     for batch in (1, 4):
         glassnet.train.fit(mlp([784, 200, 10], seed=0), X, y, loss="cross_entropy",
-                           batch_size=batch, progress=False)  # fmt: skip
-    assert seen == [True, False]
+                           epochs=2, batch_size=batch, progress=False)  # fmt: skip
+    assert seen == [True, True, False, False]  # once per epoch

@@ -18,8 +18,8 @@ rounding (BLAS may fuse the multiply and the add into one rounding).
 On how many cores: OpenBLAS splits a long axpy over its threads. That is right when the step's
 matrix products ran on all cores too, and wrong when they ran on one (a batch of one sample): the
 update then leaves half the weights in the other core's cache, and the next step's products pay
-to fetch them back (per-sample training got 22% slower). Training loops therefore wrap their steps
-in :func:`updates_on_one_thread` when :func:`products_on_one_thread` says so.
+to fetch them back (per-sample training got 22% slower). Training loops therefore run their steps
+inside :func:`one_thread` when :func:`products_on_one_thread` says so.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ ROUTINES, _SET_THREADS = _find_routines()
 
 
 class _Settings(threading.local):
-    one_thread = False
+    numpy_only = False  # set inside one_thread() when OpenBLAS cannot be held to one thread
 
 
 _settings = _Settings()
@@ -96,14 +96,28 @@ def products_on_one_thread(batch: int, largest_weight: int) -> bool:
 
 
 @contextlib.contextmanager
-def updates_on_one_thread(enabled: bool = True) -> Iterator[None]:
-    """Within this block (in this thread), ``axpy`` and ``axpby`` run on one core."""
-    before = _settings.one_thread
-    _settings.one_thread = enabled
+def one_thread(enabled: bool = True) -> Iterator[None]:
+    """Within this block, OpenBLAS calls from this thread (products and updates) use one core.
+
+    Meant for training steps whose products run on one thread anyway
+    (:func:`products_on_one_thread`): it keeps their updates there too. Without OpenBLAS's
+    per-thread setting (before 0.3.27), the updates fall back to NumPy operations instead.
+    """
+    if not enabled or not ROUTINES:
+        yield
+        return
+    if _SET_THREADS is None:
+        before, _settings.numpy_only = _settings.numpy_only, True
+        try:
+            yield
+        finally:
+            _settings.numpy_only = before
+        return
+    threads = _SET_THREADS(1)
     try:
         yield
     finally:
-        _settings.one_thread = before
+        _SET_THREADS(threads)
 
 
 def _routine(name: str, x: np.ndarray, y: np.ndarray):
@@ -114,23 +128,10 @@ def _routine(name: str, x: np.ndarray, y: np.ndarray):
         and x.flags.c_contiguous
         and y.flags.c_contiguous
         and y.flags.writeable
+        and not _settings.numpy_only
     ):
-        routine = ROUTINES.get((name, x.dtype))
-        if routine is not None and _settings.one_thread:
-            return None if _SET_THREADS is None else _on_one_thread(routine)
-        return routine
+        return ROUTINES.get((name, x.dtype))
     return None
-
-
-def _on_one_thread(routine):
-    def call(*args) -> None:
-        threads = _SET_THREADS(1)
-        try:
-            routine(*args)
-        finally:
-            _SET_THREADS(threads)
-
-    return call
 
 
 def axpy(a: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet._blas import products_on_one_thread, updates_on_one_thread
+from glassnet._blas import one_thread, products_on_one_thread
 from glassnet._validation import check_features, check_positive_int, check_targets
 from glassnet.callbacks import Callback, ProgressBar
 from glassnet.checkpoint import (
@@ -130,7 +130,7 @@ def train_step(
     before the update.
     """
     outputs, data_loss, l2_term = network.loss_and_gradients(loss, x, target, l2=l2)
-    with updates_on_one_thread(products_on_one_thread(len(outputs), network.largest_weight)):
+    with one_thread(products_on_one_thread(len(outputs), network.largest_weight)):
         optimizer.step(network.parameter_vector())
     return outputs, data_loss, l2_term
 
@@ -306,13 +306,9 @@ def fit(
     # With the guard on, overflow is expected when training diverges: the guard reports it.
     quiet_floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     interrupts = _DeferredInterrupt() if checkpoint is not None else contextlib.nullcontext()
-    # The optimizer's update runs on as many cores as the step's matrix products (glassnet._blas).
-    one_thread = products_on_one_thread(batch, network.largest_weight)
-    with (
-        quiet_floats if guard else contextlib.nullcontext(),
-        interrupts as interrupt,
-        updates_on_one_thread(one_thread),
-    ):
+    # The update runs on as many cores as the steps' matrix products do (see glassnet._blas).
+    steps_on_one_thread = products_on_one_thread(batch, network.largest_weight)
+    with quiet_floats if guard else contextlib.nullcontext(), interrupts as interrupt:
         for callback in callbacks:
             callback.on_train_begin(state)
         try:
@@ -332,28 +328,29 @@ def fit(
                     outputs = np.empty((n_samples, network.out_features), dtype=network.dtype)
                     first, total_loss = 0, 0.0
                 index = order if train_rows is None else train_rows[order]
-                for start in range(first, n_samples, batch):
-                    rows = index[start : start + batch]  # within X and y
-                    for callback in callbacks:
-                        callback.on_batch_begin(state)
-                    _, data_loss, l2_term = network._loss_and_gradients(
-                        loss,
-                        gather(X, rows),
-                        gather(y, rows),
-                        l2=l2,
-                        out=outputs[start : start + batch],  # kept in the order rows come
-                    )
-                    state.batch_loss = data_loss + l2_term
-                    for callback in callbacks:
-                        callback.on_backward_end(state)
-                    optimizer.step(network.parameter_vector())
-                    total_loss += state.batch_loss * len(rows)
-                    state.step += 1
-                    for callback in callbacks:
-                        callback.on_batch_end(state, state.batch_loss)
-                    if interrupt is not None and interrupt.requested:
-                        save_position(epoch, start + batch, order, outputs, total_loss)
-                        raise TrainingInterrupted(checkpoint, epoch, state.step)
+                with one_thread(steps_on_one_thread):
+                    for start in range(first, n_samples, batch):
+                        rows = index[start : start + batch]  # within X and y
+                        for callback in callbacks:
+                            callback.on_batch_begin(state)
+                        _, data_loss, l2_term = network._loss_and_gradients(
+                            loss,
+                            gather(X, rows),
+                            gather(y, rows),
+                            l2=l2,
+                            out=outputs[start : start + batch],  # kept in the order rows come
+                        )
+                        state.batch_loss = data_loss + l2_term
+                        for callback in callbacks:
+                            callback.on_backward_end(state)
+                        optimizer.step(network.parameter_vector())
+                        total_loss += state.batch_loss * len(rows)
+                        state.step += 1
+                        for callback in callbacks:
+                            callback.on_batch_end(state, state.batch_loss)
+                        if interrupt is not None and interrupt.requested:
+                            save_position(epoch, start + batch, order, outputs, total_loss)
+                            raise TrainingInterrupted(checkpoint, epoch, state.step)
                 logs = {"loss": total_loss / n_samples}
                 visited = y[index]  # the targets in the order of ``outputs``
                 for name, metric in metric_functions.items():
