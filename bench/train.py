@@ -253,6 +253,9 @@ def main() -> None:
             print(f"{library} is not installed: skipped ({hint})")
     if "glassnet" not in libraries:
         raise SystemExit("glassnet is not installed: pip install -e .")
+    from glassnet._blas import backend
+
+    print(f"glassnet's optimizer updates run on {backend()}.")
     print(f"Median epoch seconds over {args.rounds} rounds; ratios are glassnet / reference "
           "within each round: median (quartiles).")  # fmt: skip
     for optimizer in args.optimizers:
