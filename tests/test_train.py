@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from glassnet import SGD, Adam, Callback, EarlyStopping, fit, mlp
+from glassnet._validation import first_non_finite
 from glassnet.datasets import one_hot, sine, xor, xor_table
 from glassnet.schedules import step
 from glassnet.train import split_validation
@@ -112,6 +113,27 @@ def test_fit_validates_at_the_door():
         SGD(-0.1)
     with pytest.raises(ValueError, match="did you mean 'cross_entropy'"):
         fit(net, X, labels, loss="crossentropy", progress=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, ">f4"])
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs_are_found_in_every_layout(dtype, layout, bad):
+    X = np.ones((40, 6), dtype=dtype)
+    if layout == "strided":
+        X = np.ones((40, 12), dtype=dtype)[:, ::2]
+    X[33, 5] = bad
+    with pytest.raises(ValueError, match="X contains NaN or Inf .first at row 33, column 5."):
+        first_non_finite(X, "X")
+
+
+def test_huge_finite_inputs_are_not_taken_for_inf():
+    # their squares overflow the quick test, so the search decides: nothing is wrong
+    X = np.full((30, 4), 3e30, dtype=np.float32)
+    first_non_finite(X, "X")
+    first_non_finite(X[:, ::2], "X")  # strided: the sum is the quick test
+    first_non_finite(X * 1e8, "X")  # 3e38: the sum overflows too
+    first_non_finite(-(X.astype(np.float64) ** 8), "X")  # 1e242: squares overflow float64 too
 
 
 def test_validation_fraction_never_overlaps_training_rows():

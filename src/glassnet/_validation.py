@@ -18,10 +18,26 @@ def as_array(value, name: str) -> np.ndarray:
         ) from None
 
 
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def first_non_finite(X: np.ndarray, name: str) -> None:
     """Raise a ValueError naming the first NaN/Inf of a float array ``X`` (checked in blocks:
-    no temporary as large as ``X``). A sum is the quick test; the search runs only if it fails."""
-    if X.dtype.kind != "f" or np.isfinite(np.add.reduce(X, axis=None)):
+    no temporary as large as ``X``).
+
+    The quick test is one number that is NaN or Inf when any entry is: ``X . X`` (a BLAS dot
+    product, on every core) for contiguous float32/float64, else the sum. The search for the
+    culprit runs only when it fails (also when finite but huge values overflow it).
+    """
+    if X.dtype.kind != "f":
+        return
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow only sends to the search
+        if X.dtype in _BLAS_FLOATS and X.flags.c_contiguous:
+            flat = X.reshape(-1)
+            quick = np.dot(flat, flat)
+        else:
+            quick = np.add.reduce(X, axis=None)
+    if np.isfinite(quick):
         return
     flat = X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(-1, 1)
     for start in range(0, len(flat), 8192):

@@ -103,7 +103,7 @@ class TrainingGuard(Callback):
         # NaN/Inf if any entry is); the layers are searched only when something is wrong.
         ((_, _, gradients),) = network.parameter_vector()
         squares = float(np.dot(gradients, gradients))
-        if not np.isfinite(squares):
+        if not math.isfinite(squares):
             for layer in reversed(network.layers):
                 for key, grad in layer.grads.items():
                     if not np.all(np.isfinite(grad)):
