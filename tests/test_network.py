@@ -84,8 +84,10 @@ def test_mlp_per_layer_activations_and_dropout():
 
 def test_wrong_input_shape_is_named():
     net = mlp([3, 4, 2], seed=0)
-    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 3\); got shape \(5, 4\)"):
+    with pytest.raises(ValueError, match="X has 4 features per row but the network expects 3"):
         net.predict(np.ones((5, 4)))
+    with pytest.raises(ValueError, match=r"X must be 2-D \(n_samples, 3\); got shape \(5, 3, 1\)"):
+        net.predict(np.ones((5, 3, 1)))
     with pytest.raises(ValueError, match="dense2 expects 5 input features"):
         Network([Dense(3, 4), ReLU(), Dense(5, 2)])
     with pytest.raises(TypeError, match="not a glassnet Layer"):

@@ -58,6 +58,8 @@ def api_cases() -> list[Case]:
         Case(area, "NaN in X (predict)", lambda: net.predict([[1.0, np.nan, 0.0]]), ValueError),
         Case(area, "Inf in X (fit)", lambda: _fit(net, np.where(np.eye(5, 3), np.inf, 1.0), y),
              ValueError),
+        Case(area, "float64 X beyond float32's range (predict)",
+             lambda: net.predict([[1.0, 1e39, 0.0]]), ValueError),
         Case(area, "NaN in y (regression)",
              lambda: _fit(net, X, np.full((5, 2), np.nan), loss="mse"), ValueError),
         Case(area, "label outside the class range", lambda: _fit(net, X, [0, 1, 2, 0, 1]),

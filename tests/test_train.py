@@ -136,6 +136,21 @@ def test_huge_finite_inputs_are_not_taken_for_inf():
     first_non_finite(-(X.astype(np.float64) ** 8), "X")  # 1e242: squares overflow float64 too
 
 
+def test_values_beyond_float32_are_refused_before_training():
+    X, labels = xor(20, seed=0)
+    X[7, 1] = 1e39  # finite in float64, Inf once cast to the network's float32
+    net = mlp([2, 4, 2], seed=0)
+    before = net.get_weights()
+    with pytest.raises(ValueError, match="X holds values beyond the range of float32 .first at "
+                                         "row 7, column 1."):  # fmt: skip
+        fit(net, X, labels, loss="cross_entropy", progress=False)
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        net.predict(X)
+    assert all(np.array_equal(before[k], w) for k, w in net.get_weights().items())
+    assert fit(mlp([2, 4, 2], seed=0, dtype=np.float64), X, labels, loss="cross_entropy",
+               epochs=1, progress=False).epochs == 1  # fmt: skip
+
+
 def test_validation_fraction_never_overlaps_training_rows():
     rng = np.random.default_rng(0)
     for n, fraction in [(10, 0.2), (101, 0.33), (1000, 0.1)]:

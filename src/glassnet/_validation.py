@@ -21,7 +21,7 @@ def as_array(value, name: str) -> np.ndarray:
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def first_non_finite(X: np.ndarray, name: str) -> None:
+def first_non_finite(X: np.ndarray, name: str, problem: str = "contains NaN or Inf") -> None:
     """Raise a ValueError naming the first NaN/Inf of a float array ``X`` (checked in blocks:
     no temporary as large as ``X``).
 
@@ -45,15 +45,15 @@ def first_non_finite(X: np.ndarray, name: str) -> None:
         bad = np.argwhere(~np.isfinite(block))
         if len(bad):
             where = f"row {start + bad[0][0]}" + (f", column {bad[0][1]}" if X.ndim > 1 else "")
-            raise ValueError(f"{name} contains NaN or Inf (first at {where})")
+            raise ValueError(f"{name} {problem} (first at {where})")
 
 
-def check_features(X, n_features: int, *, name: str = "X") -> np.ndarray:
-    """A finite real 2-D array ``(n_samples, n_features)``, or a ValueError/TypeError naming it."""
+def check_features(X, n_features: int, *, name: str = "X", dtype=None) -> np.ndarray:
+    """A finite real 2-D array ``(n_samples, n_features)``, cast to ``dtype`` when one is given,
+    or a ValueError/TypeError naming it. A cast that overflows (float64 values beyond float32's
+    range) is an error too, not a silent Inf."""
     X = as_array(X, name)
-    if X.dtype == object or not (
-        np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating) or X.dtype == bool
-    ):
+    if X.dtype.kind not in "biuf":  # bool, integers, floats
         raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
     if X.ndim == 1 and n_features == 1:
         X = X[:, None]
@@ -66,7 +66,14 @@ def check_features(X, n_features: int, *, name: str = "X") -> np.ndarray:
     if len(X) == 0:
         raise ValueError(f"{name} is empty (0 samples)")
     first_non_finite(X, name)
-    return X
+    if dtype is None or X.dtype == dtype:
+        return X
+    if X.dtype.kind == "f" and np.dtype(dtype).itemsize < X.dtype.itemsize:  # can overflow
+        with np.errstate(over="ignore"):  # reported just below, with its place
+            cast = X.astype(dtype)
+        first_non_finite(cast, name, f"holds values beyond the range of {cast.dtype}")
+        return cast
+    return X.astype(dtype)
 
 
 def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = "y") -> np.ndarray:

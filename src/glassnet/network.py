@@ -10,7 +10,7 @@ import numpy as np
 
 from glassnet._blas import axpy
 from glassnet._errors import unknown_name
-from glassnet._validation import as_array, first_non_finite
+from glassnet._validation import check_features
 from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
 from glassnet.losses import Loss
 
@@ -177,20 +177,7 @@ class Network:
     # ------------------------------------------------------------------ forward and backward
     def _as_input(self, x: np.ndarray) -> np.ndarray:
         """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype."""
-        x = as_array(x, "X")
-        if x.ndim == 1 and self.in_features == 1:
-            x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(
-                f"X must have shape (n_samples, {self.in_features}); got shape {x.shape}"
-            )
-        if x.dtype.kind not in "biuf":  # bool, integers, floats
-            raise TypeError(f"X must hold real numbers; got dtype {x.dtype}")
-        if len(x) == 0:
-            raise ValueError("X is empty (0 samples)")
-        x = x.astype(self.dtype, copy=False)
-        first_non_finite(x, "X")
-        return x
+        return check_features(x, self.in_features, dtype=self.dtype)
 
     def forward(
         self, x: np.ndarray, *, training: bool = False, record: dict | None = None

@@ -244,7 +244,7 @@ def fit(
     metric_names = list(metrics) if metrics is not None else default_metrics(loss)
     metric_functions = {name: get_metric(name) for name in metric_names}
 
-    X = check_features(X, network.in_features).astype(network.dtype, copy=False)
+    X = check_features(X, network.in_features, dtype=network.dtype)
     y = check_targets(y, loss, len(X), network.out_features)
     if y.dtype.kind == "f" or loss.task == "regression":
         y = y.astype(network.dtype, copy=False)
