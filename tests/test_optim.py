@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from glassnet import SGD, Adam
-from glassnet.optim import get_optimizer
+from glassnet.optim import flush_near_underflow, get_optimizer
 from glassnet.schedules import constant, cosine, get_schedule, step
 
 GRADIENTS = [0.5, -1.0, 2.0]  # three steps on one scalar parameter starting at 1.0
@@ -68,6 +68,85 @@ def test_float32_parameters_stay_float32():
     for opt in (SGD(0.1), SGD(0.1, momentum=0.9), Adam(0.1)):
         opt.step([("w", param, np.full(4, 0.5, dtype=np.float32))])
         assert param.dtype == np.float32
+
+
+def _subnormal(array: np.ndarray) -> int:
+    return int(np.count_nonzero((array != 0) & (np.abs(array) < np.finfo(array.dtype).tiny)))
+
+
+def _momentum_rule(lr, mu, nesterov=False):
+    """The momentum update in plain NumPy, with nothing flushed: ``step(p, g, state)``."""
+
+    def step(p, g, state):
+        b = state["momentum_buffer"] = g.copy() if not state else mu * state["momentum_buffer"] + g
+        p -= lr * (g + mu * b) if nesterov else lr * b
+
+    return step
+
+
+def _adam_rule(lr, b1, b2, eps=1e-8):
+    """Adam in plain NumPy, with nothing flushed: ``step(p, g, state)``."""
+
+    def step(p, g, state):
+        t = state["t"] = state.get("t", 0) + 1
+        state["m"] = b1 * state.get("m", 0) + (1 - b1) * g
+        state["v"] = b2 * state.get("v", 0) + (1 - b2) * g * g
+        p -= lr * (state["m"] / (1 - b1**t)) / (np.sqrt(state["v"] / (1 - b2**t)) + eps)
+
+    return step
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("make", "rule"),
+    [
+        (lambda: SGD(0.05, momentum=0.9), _momentum_rule(0.05, 0.9)),
+        (lambda: SGD(0.1, momentum=0.5, nesterov=True), _momentum_rule(0.1, 0.5, True)),
+        (lambda: Adam(0.01), _adam_rule(0.01, 0.9, 0.999)),
+        (lambda: Adam(0.01, betas=(0.3, 0.99)), _adam_rule(0.01, 0.3, 0.99)),
+    ],
+)
+def test_decaying_state_never_becomes_subnormal(make, rule, dtype):
+    # A gradient that is zero after the first step (a dead unit) makes the momentum buffer or
+    # Adam's moments decay geometrically: the plain rule's state goes subnormal (0.9 ** t after
+    # about 840 steps in float32, 6,700 in float64); the optimizer's never does. Its state is
+    # the plain rule's with the entries near underflow set to zero, and its parameters are the
+    # plain rule's, since what it flushes is too small to move them.
+    opt, state = make(), {}
+    param, reference = np.ones(8, dtype), np.ones(8, dtype)
+    grad = np.linspace(-1, 1, 8).astype(dtype)
+    reference_went_subnormal = False
+    for t in range(8000 if dtype == np.float64 else 1500):
+        opt.step([("w", param, grad)])
+        with np.errstate(under="ignore"):
+            rule(reference, grad, state)
+        buffers = [v for v in opt.state["w"].values() if isinstance(v, np.ndarray)]
+        assert all(_subnormal(b) == 0 for b in buffers), f"step {t + 1}"
+        reference_went_subnormal |= any(_subnormal(v) > 0 for v in state.values()
+                                        if isinstance(v, np.ndarray))  # fmt: skip
+        grad[:] = 0
+    assert reference_went_subnormal
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    limit = np.finfo(dtype).tiny * 2.0**20
+    for key, plain in state.items():
+        if isinstance(plain, np.ndarray):
+            flushed = np.where(np.abs(plain) < limit, 0, plain)
+            np.testing.assert_allclose(opt.state["w"][key], flushed, rtol=rtol, atol=0)
+    np.testing.assert_allclose(param, reference, rtol=rtol)
+
+
+def test_flush_near_underflow_keeps_normal_entries_and_skips_steps():
+    tiny = np.finfo(np.float32).tiny
+    buffer = np.array([tiny * 1e5, -tiny * 1e5, tiny * 1e7, 1e-20, 0.0, -3.0], np.float32)
+    period = int(20 * math.log(2) / -math.log(0.9))  # 131: 0.9 ** 131 >= 2 ** -20
+    flush_near_underflow(buffer, 0.9, period - 1)
+    assert np.count_nonzero(buffer) == 5  # not a flushing step
+    flush_near_underflow(buffer, 0.9, period)
+    assert buffer.tolist() == pytest.approx([0, 0, tiny * 1e7, 1e-20, 0, -3.0], rel=1e-6)
+    for decay in (0.0, 1.0):  # nothing decays: nothing to flush
+        kept = np.array([tiny * 2], np.float32)
+        flush_near_underflow(kept, decay, 1024)
+        assert kept[0] > 0
 
 
 def test_optimizer_arguments_are_checked():
