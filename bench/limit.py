@@ -3,14 +3,17 @@
 Times exactly the matrix products of a training step (forward: x W for each layer; backward:
 x^T dz for each layer and dz W^T for all but the first) with preallocated outputs, and reports
 the epoch time they imply: the time no NumPy-based trainer of this network can beat.
+``--library torch`` times the same products with PyTorch's matrix multiply (on x86 it calls
+Intel's MKL, NumPy's wheels call OpenBLAS): the bound of PyTorch's own epoch.
 
-    python bench/limit.py [--batch-sizes 32 128 512] [--repeats 5]
+    python bench/limit.py [--batch-sizes 32 128 512] [--repeats 5] [--library numpy|torch]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -18,9 +21,10 @@ import numpy as np
 from common import N_SAMPLES, SIZES
 
 
-def gemm_step(batch: int, dtype=np.float32):
+def gemm_step(batch: int, dtype=np.float32, library: str = "numpy"):
     """``(one_step, flops)``: a function running one training step's matrix products at this
-    batch size with preallocated outputs, and the floating-point operations it does."""
+    batch size with preallocated outputs, and the floating-point operations it does.
+    ``library``: ``"numpy"`` (np.matmul) or ``"torch"`` (torch.mm on the same arrays)."""
     rng = np.random.default_rng(0)
     weights = [
         rng.standard_normal((a, b)).astype(dtype) for a, b in zip(SIZES, SIZES[1:], strict=False)
@@ -36,20 +40,33 @@ def gemm_step(batch: int, dtype=np.float32):
         2 * batch * a * b for a, b in zip(SIZES[1:-1], SIZES[2:], strict=False)
     )  # dz W^T, not layer 1
 
+    matmul = np.matmul
+    if library == "torch":
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)
+        weights, inputs, outputs, grads_w, grads_x = (
+            [torch.from_numpy(a) for a in arrays]
+            for arrays in (weights, inputs, outputs, grads_w, grads_x)
+        )
+        matmul = torch.mm
+
     def one_step():
         for x, w, z in zip(inputs, weights, outputs, strict=True):
-            np.matmul(x, w, out=z)
+            matmul(x, w, out=z)
         for i in reversed(range(len(weights))):
-            np.matmul(inputs[i].T, outputs[i], out=grads_w[i])
+            matmul(inputs[i].T, outputs[i], out=grads_w[i])
             if i > 0:
-                np.matmul(outputs[i], weights[i].T, out=grads_x[i])
+                matmul(outputs[i], weights[i].T, out=grads_x[i])
 
     return one_step, flops
 
 
-def gemm_epoch_seconds(batch: int, repeats: int = 5, dtype=np.float32) -> tuple[float, float]:
+def gemm_epoch_seconds(
+    batch: int, repeats: int = 5, dtype=np.float32, library: str = "numpy"
+) -> tuple[float, float]:
     """(seconds per epoch spent in the step's GEMMs, GFLOP/s achieved) at this batch size."""
-    one_step, flops = gemm_step(batch, dtype)
+    one_step, flops = gemm_step(batch, dtype, library)
     steps = max(20, 20_000 // batch)
     for _ in range(5):
         one_step()
@@ -67,11 +84,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--library", choices=["numpy", "torch"], default="numpy")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = {}
     for batch in args.batch_sizes:
-        seconds, gflops = gemm_epoch_seconds(batch, args.repeats)
+        seconds, gflops = gemm_epoch_seconds(batch, args.repeats, library=args.library)
         results[batch] = {"epoch_seconds": seconds, "gflops": gflops}
         if not args.json:
             print(f"batch {batch:4d}: GEMM-bound epoch {seconds:.3f} s ({gflops:.0f} GFLOP/s)")

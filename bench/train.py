@@ -6,7 +6,8 @@ bench/handwritten.py, each in its own process, taking turns.
                           [--optimizers sgd adam] [--libraries glassnet torch sklearn numpy]
                           [--rows N]
 
-Every library (and the GEMM-bound step of bench/limit.py) runs in a process of its own that
+Every library (and the GEMM-bound step of bench/limit.py, through NumPy and, when PyTorch is
+installed, through PyTorch's matrix multiply) runs in a process of its own that
 loads the data, builds the network and warms up once, then trains on one slice of the data
 (12,000 rows; 1,500 at batch size 1) each time it is asked. The processes take turns, one
 slice each per round, in an order that rotates, with a pause between turns so that the idle
@@ -116,11 +117,11 @@ def trainer_numpy(X, y, batch, optimizer_name, lr):
     return train
 
 
-def trainer_limit(X, y, batch, optimizer_name, lr):
+def trainer_limit(X, y, batch, optimizer_name, lr, library="numpy"):
     """Only the matrix products of the training steps (bench/limit.py): the GEMM bound."""
     from limit import gemm_step
 
-    one_step, _ = gemm_step(batch)
+    one_step, _ = gemm_step(batch, library=library)
 
     def train(X_part, y_part):
         for _ in range(-(-len(X_part) // batch)):
@@ -129,15 +130,21 @@ def trainer_limit(X, y, batch, optimizer_name, lr):
     return train
 
 
+def trainer_torch_limit(X, y, batch, optimizer_name, lr):
+    """The same matrix products through PyTorch (MKL on x86): the bound of PyTorch's epoch."""
+    return trainer_limit(X, y, batch, optimizer_name, lr, library="torch")
+
+
 TRAINERS = {
     "glassnet": trainer_glassnet,
     "torch": trainer_torch,
     "sklearn": trainer_sklearn,
     "numpy": trainer_numpy,
     "limit": trainer_limit,
+    "torch-limit": trainer_torch_limit,
 }
 MODULES = {"glassnet": "glassnet", "torch": "torch", "sklearn": "sklearn", "numpy": "numpy"}
-LABELS = {"limit": "GEMM bound", "numpy": "numpy loop"}
+LABELS = {"limit": "GEMM bound", "torch-limit": "torch GEMM bound", "numpy": "numpy loop"}
 
 
 def serve(args) -> None:
@@ -260,8 +267,9 @@ def main() -> None:
           "within each round: median (quartiles).")  # fmt: skip
     for optimizer in args.optimizers:
         for batch in args.batch_sizes:
-            names = [name for name in [*libraries, "limit"]
-                     if not (batch == 1 and name in ("sklearn", "limit"))]  # fmt: skip
+            bounds = ["limit", *(["torch-limit"] if "torch" in libraries else [])]
+            names = [name for name in [*libraries, *bounds]
+                     if not (batch == 1 and name in ("sklearn", *bounds))]  # fmt: skip
             times = measure(names, batch, optimizer, args.rounds, args.data_dir, args.rows)
             report(optimizer, batch, times)
 
