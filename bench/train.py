@@ -4,7 +4,7 @@ bench/handwritten.py, each in its own process, taking turns.
 
     python bench/train.py [--data-dir MNIST_DIR] [--rounds 15] [--batch-sizes 1 32 128 512]
                           [--optimizers sgd adam] [--libraries glassnet torch sklearn numpy]
-                          [--rows N]
+                          [--rows N] [--torch-flush-denormal]
 
 Every library (and the GEMM-bound step of bench/limit.py, through NumPy and, when PyTorch is
 installed, through PyTorch's matrix multiply) runs in a process of its own that
@@ -57,11 +57,13 @@ def trainer_glassnet(X, y, batch, optimizer_name, lr):
     return train
 
 
-def trainer_torch(X, y, batch, optimizer_name, lr):
-    """The same network, optimizer and batches in PyTorch, with its usual training loop."""
+def trainer_torch(X, y, batch, optimizer_name, lr, flush_denormal=False):
+    """The same network, optimizer and batches in PyTorch, with its usual training loop (and
+    subnormal numbers flushed to zero by the processor when ``flush_denormal``)."""
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_flush_denormal(flush_denormal)
     torch.manual_seed(0)
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 200), torch.nn.ReLU(), torch.nn.Linear(200, 200), torch.nn.ReLU(),
@@ -153,7 +155,8 @@ def serve(args) -> None:
     X, y = load_data(args.data_dir)
     rows = args.rows or (PER_SAMPLE_SLICE if args.batch == 1 else SLICE)
     lr = 0.01 if args.optimizer == "sgd" else 0.001
-    train = TRAINERS[args.serve](X, y, args.batch, args.optimizer, lr)
+    options = {"flush_denormal": True} if args.torch_flush_denormal else {}
+    train = TRAINERS[args.serve](X, y, args.batch, args.optimizer, lr, **options)
     warm = min(len(X), WARMUP_STEPS * args.batch, rows)
     train(X[:warm], y[:warm])
     print(json.dumps({"ready": True}), flush=True)
@@ -171,10 +174,17 @@ class Worker:
     """One library's long-lived process."""
 
     def __init__(
-        self, name: str, batch: int, optimizer: str, data_dir: str | None, rows: int | None
+        self,
+        name: str,
+        batch: int,
+        optimizer: str,
+        data_dir: str | None,
+        rows: int | None,
+        torch_flush_denormal: bool = False,
     ) -> None:
         data = ["--data-dir", data_dir] if data_dir else []
         data += ["--rows", str(rows)] if rows else []
+        data += ["--torch-flush-denormal"] if torch_flush_denormal and name == "torch" else []
         command = [sys.executable, str(HERE), "--serve", name, "--batch", str(batch),
                    "--optimizer", optimizer, *data]  # fmt: skip
         env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -201,11 +211,13 @@ class Worker:
             self.process.wait()
 
 
-def measure(names, batch, optimizer, rounds, data_dir, rows) -> dict[str, list[float]]:
+def measure(
+    names, batch, optimizer, rounds, data_dir, rows, torch_flush_denormal=False
+) -> dict[str, list[float]]:
     """Epoch seconds per participant, one entry per round."""
     workers = []
     for name in names:
-        worker = Worker(name, batch, optimizer, data_dir, rows)
+        worker = Worker(name, batch, optimizer, data_dir, rows, torch_flush_denormal)
         try:
             worker.answer()  # ready: prepared one at a time, so they never overlap
             workers.append(worker)
@@ -244,6 +256,11 @@ def main() -> None:
     parser.add_argument("--optimizers", nargs="+", default=["sgd", "adam"])
     parser.add_argument("--libraries", nargs="+", default=["glassnet", "torch", "sklearn", "numpy"])
     parser.add_argument("--rows", type=int, help="rows per turn (default 12,000; 1,500 at batch 1)")
+    parser.add_argument(
+        "--torch-flush-denormal",
+        action="store_true",
+        help="PyTorch flushes subnormals to zero (torch.set_flush_denormal; off by default)",
+    )
     parser.add_argument("--serve", choices=list(TRAINERS))
     parser.add_argument("--batch", type=int)
     parser.add_argument("--optimizer")
@@ -263,6 +280,8 @@ def main() -> None:
     from glassnet._blas import backend
 
     print(f"glassnet's optimizer updates run on {backend()}.")
+    if args.torch_flush_denormal:
+        print("PyTorch runs with torch.set_flush_denormal(True).")
     print(f"Median epoch seconds over {args.rounds} rounds; ratios are glassnet / reference "
           "within each round: median (quartiles).")  # fmt: skip
     for optimizer in args.optimizers:
@@ -270,7 +289,8 @@ def main() -> None:
             bounds = ["limit", *(["torch-limit"] if "torch" in libraries else [])]
             names = [name for name in [*libraries, *bounds]
                      if not (batch == 1 and name in ("sklearn", *bounds))]  # fmt: skip
-            times = measure(names, batch, optimizer, args.rounds, args.data_dir, args.rows)
+            times = measure(names, batch, optimizer, args.rounds, args.data_dir, args.rows,
+                            args.torch_flush_denormal)  # fmt: skip
             report(optimizer, batch, times)
 
 
