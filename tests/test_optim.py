@@ -143,7 +143,7 @@ def test_flush_near_underflow_keeps_normal_entries_and_skips_steps():
     assert np.count_nonzero(buffer) == 5  # not a flushing step
     flush_near_underflow(buffer, 0.9, period)
     assert buffer.tolist() == pytest.approx([0, 0, tiny * 1e7, 1e-20, 0, -3.0], rel=1e-6)
-    for decay in (0.0, 1.0):  # nothing decays: nothing to flush
+    for decay in (0.0, 1e-7, 1.0):  # nothing lingers to decay: nothing to flush
         kept = np.array([tiny * 2], np.float32)
         flush_near_underflow(kept, decay, 1024)
         assert kept[0] > 0

@@ -47,8 +47,9 @@ def flush_near_underflow(buffer: np.ndarray, decay: float, step: int) -> None:
     flushed is far below anything the update can see: it is 1e-32 in float32 (1e-302 in float64),
     next to parameters near 1 whose float32 spacing is 1e-7.
     """
-    if not 0 < decay < 1:
-        return  # no decay (0 replaces the buffer each step; 1 is not a valid decay)
+    if not 2.0**-UNDERFLOW_MARGIN <= decay < 1:
+        # A smaller decay all but replaces the buffer each step: nothing lingers to decay.
+        return
     period = max(1, min(1024, int(UNDERFLOW_MARGIN * math.log(2) / -math.log(decay))))
     if step % period == 0:
         limit = np.finfo(buffer.dtype).tiny * 2.0**UNDERFLOW_MARGIN
