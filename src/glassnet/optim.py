@@ -18,6 +18,7 @@ many CPUs compute tens of times slower (see :func:`flush_near_underflow`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
@@ -47,13 +48,19 @@ def flush_near_underflow(buffer: np.ndarray, decay: float, step: int) -> None:
     flushed is far below anything the update can see: it is 1e-32 in float32 (1e-302 in float64),
     next to parameters near 1 whose float32 spacing is 1e-7.
     """
-    if not 2.0**-UNDERFLOW_MARGIN <= decay < 1:
-        # A smaller decay all but replaces the buffer each step: nothing lingers to decay.
-        return
-    period = max(1, min(1024, int(UNDERFLOW_MARGIN * math.log(2) / -math.log(decay))))
-    if step % period == 0:
+    period = _flush_period(decay)
+    if period is not None and step % period == 0:
         limit = np.finfo(buffer.dtype).tiny * 2.0**UNDERFLOW_MARGIN
         buffer[np.abs(buffer) < limit] = 0
+
+
+@functools.lru_cache(maxsize=16)
+def _flush_period(decay: float) -> int | None:
+    """The largest ``k <= 1024`` with ``decay**k >= 2**-20``: steps between two flushes (worked
+    out once per decay, not on every step), or None when nothing lingers to decay."""
+    if not 2.0**-UNDERFLOW_MARGIN <= decay < 1:
+        return None  # a smaller decay all but replaces the buffer each step
+    return max(1, min(1024, int(UNDERFLOW_MARGIN * math.log(2) / -math.log(decay))))
 
 
 def _check_learning_rate(learning_rate: float) -> float:
