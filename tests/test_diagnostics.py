@@ -57,3 +57,17 @@ def test_dead_relus_are_counted():
     history = gn.fit(net, X, y, loss="cross_entropy", epochs=1, optimizer=gn.SGD(1e-6),
                      health=True, progress=False)  # fmt: skip
     assert history["dead/relu1"][0] == pytest.approx(0.5)
+
+
+def test_likely_causes_name_dead_relus_from_the_last_forward_pass():
+    from glassnet.diagnostics import likely_causes
+    from glassnet.losses import get_loss
+    from glassnet.train import TrainingState
+
+    net = gn.mlp([2, 8, 3], seed=0)
+    net.layers[0].params["b"][:6] = -100.0  # 6 of the 8 units can never fire
+    net.forward(np.random.default_rng(0).random((16, 2)), training=True)
+    state = TrainingState(network=net, loss=get_loss("cross_entropy"), optimizer=gn.SGD(0.1),
+                          history=gn.History(), epochs=1, batches_per_epoch=1)  # fmt: skip
+    causes = likely_causes(net, state)
+    assert any("dead ReLUs in relu1 (75% of units" in cause for cause in causes)

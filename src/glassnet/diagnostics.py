@@ -31,10 +31,10 @@ def _saturation(layer) -> float:
 
 def _dead_fraction(layer) -> float:
     """Fraction of a ReLU brick's units that were inactive for every row of the last batch."""
-    mask = getattr(layer, "_mask", None)
-    if mask is None:
+    out = getattr(layer, "_out", None)
+    if out is None:
         return 0.0
-    return float(np.mean(~mask.any(axis=0)))
+    return float(np.mean(~(out > 0).any(axis=0)))  # a unit is active where its output is > 0
 
 
 def likely_causes(network, state) -> list[str]:
@@ -154,7 +154,7 @@ class HealthMonitor(Callback):
                 )
                 self.norms.setdefault(layer.name, []).append(squares**0.5)
             elif isinstance(layer, (ReLU, LeakyReLU)):
-                active = layer._mask.any(axis=0)
+                active = layer._mask.any(axis=0)  # made by the backward pass just run
                 seen = self.active.get(layer.name)
                 self.active[layer.name] = active if seen is None else (seen | active)
             elif isinstance(layer, (Sigmoid, Tanh)):

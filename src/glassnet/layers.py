@@ -276,14 +276,16 @@ class ReLU(Layer):
     preceding_init = "he_normal"
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._mask = np.greater(x, 0, out=self._buffer("mask", x.shape, bool))
         # max(z, 0) against an array of zeros: NumPy vectorises that about 3x faster than max
         # against the scalar 0
         zeros = self._filled("zeros", x.shape, x.dtype, 0)
-        return np.maximum(x, zeros, out=self._buffer("out", x.shape, x.dtype))
+        self._out = np.maximum(x, zeros, out=self._buffer("out", x.shape, x.dtype))
+        return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        # dh/dz = 1 where z > 0, else 0
+        # dh/dz = 1 where z > 0, else 0; and z > 0 exactly where h > 0, so the mask is made
+        # here from the output (a prediction, which never comes back, does not pay for it)
+        self._mask = np.greater(self._out, 0, out=self._buffer("mask", self._out.shape, bool))
         grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
         return np.multiply(grad_out, self._mask, out=grad)
 
@@ -300,12 +302,13 @@ class LeakyReLU(Layer):
         self.slope = float(slope)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._mask = np.greater(x, 0, out=self._buffer("mask", x.shape, bool))
         out = np.multiply(x, x.dtype.type(self.slope), out=self._buffer("out", x.shape, x.dtype))
-        return np.maximum(x, out, out=out)  # slope < 1: the larger of z and slope * z
+        self._out = np.maximum(x, out, out=out)  # slope < 1: the larger of z and slope * z
+        return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        # dh/dz = 1 where z > 0, else slope
+        # dh/dz = 1 where z > 0, else slope; z > 0 exactly where h > 0 (slope >= 0)
+        self._mask = np.greater(self._out, 0, out=self._buffer("mask", self._out.shape, bool))
         grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
         np.multiply(grad_out, grad_out.dtype.type(self.slope), out=grad)
         np.copyto(grad, grad_out, where=self._mask)
