@@ -109,6 +109,41 @@ def test_one_thread_holds_openblas_to_one_thread_and_gives_back_the_count(monkey
     assert calls == [1, 7, 1, 7]
 
 
+def test_one_thread_blocks_overlapping_on_two_threads_give_the_count_back(monkeypatch):
+    # OpenBLAS's "local" setting is one count for the whole process: a block on one thread
+    # that closes while another is open must neither lift the other's hold nor leave the
+    # process on one thread after both are done.
+    import threading
+
+    count = {"threads": 2}
+
+    def set_threads(new):  # as openblas_set_num_threads_local: returns the count before
+        before, count["threads"] = count["threads"], new
+        return before
+
+    monkeypatch.setattr(_blas, "ROUTINES", {("axpy", np.dtype(np.float64)): None})
+    monkeypatch.setattr(_blas, "_SET_THREADS", set_threads)
+    first_open, second_open, first_closed = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def second():
+        first_open.wait()
+        with _blas.one_thread():
+            second_open.set()
+            first_closed.wait()
+            seen["after the first closed"] = count["threads"]
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    with _blas.one_thread():
+        first_open.set()
+        second_open.wait()
+    first_closed.set()
+    worker.join()
+    assert seen["after the first closed"] == 1
+    assert count["threads"] == 2
+
+
 @pytest.mark.parametrize("set_threads", ["openblas", "missing"])
 def test_updates_inside_one_thread_compute_the_same(set_threads, monkeypatch):
     if set_threads == "missing":

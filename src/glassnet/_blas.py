@@ -20,6 +20,12 @@ matrix products ran on all cores too, and wrong when they ran on one (a batch of
 update then leaves half the weights in the other core's cache, and the next step's products pay
 to fetch them back (per-sample training got 22% slower). Training loops therefore run their steps
 inside :func:`one_thread` when :func:`products_on_one_thread` says so.
+
+:func:`one_thread` holds OpenBLAS to one thread for the whole process, not for the calling
+thread alone: despite its name, ``openblas_set_num_threads_local`` sets a count that every
+thread's next calls use (a worker thread that sets 1 makes the main thread's products
+single-threaded too). The holds are therefore counted: the first sets one thread, the last one
+out gives the count back, whichever threads they are on.
 """
 
 from __future__ import annotations
@@ -85,6 +91,30 @@ class _Settings(threading.local):
 
 _settings = _Settings()
 
+
+class _Hold:
+    """How many :func:`one_thread` blocks are open in the process, and the thread count to give
+    back when the last one closes."""
+
+    lock = threading.Lock()
+    open = 0
+    count_before = 0
+
+
+def _hold() -> None:
+    with _Hold.lock:
+        if _Hold.open == 0:
+            _Hold.count_before = _SET_THREADS(1)
+        _Hold.open += 1
+
+
+def _release() -> None:
+    with _Hold.lock:
+        _Hold.open -= 1
+        if _Hold.open == 0:
+            _SET_THREADS(_Hold.count_before)
+
+
 #: OpenBLAS runs an (m, k) @ (k, n) product on one thread when m * n * k is at most this.
 ONE_THREAD_PRODUCT = 65536 * 4
 
@@ -97,11 +127,12 @@ def products_on_one_thread(batch: int, largest_weight: int) -> bool:
 
 @contextlib.contextmanager
 def one_thread(enabled: bool = True) -> Iterator[None]:
-    """Within this block, OpenBLAS calls from this thread (products and updates) use one core.
+    """Within this block, OpenBLAS calls (products and updates) use one core, on every thread
+    of the process (see the module's notes); blocks may nest and overlap across threads.
 
     Meant for training steps whose products run on one thread anyway
     (:func:`products_on_one_thread`): it keeps their updates there too. Without OpenBLAS's
-    per-thread setting (before 0.3.27), the updates fall back to NumPy operations instead.
+    setting (before 0.3.27), this thread's updates fall back to NumPy operations instead.
     """
     if not enabled or not ROUTINES:
         yield
@@ -113,11 +144,11 @@ def one_thread(enabled: bool = True) -> Iterator[None]:
         finally:
             _settings.numpy_only = before
         return
-    threads = _SET_THREADS(1)
+    _hold()
     try:
         yield
     finally:
-        _SET_THREADS(threads)
+        _release()
 
 
 def _routine(name: str, x: np.ndarray, y: np.ndarray):
