@@ -5,8 +5,11 @@ x^T dz for each layer and dz W^T for all but the first) with preallocated output
 the epoch time they imply: the time no NumPy-based trainer of this network can beat.
 ``--library torch`` times the same products with PyTorch's matrix multiply (on x86 it calls
 Intel's MKL, NumPy's wheels call OpenBLAS): the bound of PyTorch's own epoch.
+``--inference`` times instead the forward products of a prediction at batch 10,000 (``--rows``),
+the samples/s no predictor of this network can beat with that library's products.
 
     python bench/limit.py [--batch-sizes 32 128 512] [--repeats 5] [--library numpy|torch]
+    python bench/limit.py --inference [--rows 10000] [--library numpy|torch]
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ import time
 import numpy as np
 
 from common import N_SAMPLES, SIZES
+
+
+def _torch_mm():
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    return torch.mm, torch.from_numpy
 
 
 def gemm_step(batch: int, dtype=np.float32, library: str = "numpy"):
@@ -42,14 +52,11 @@ def gemm_step(batch: int, dtype=np.float32, library: str = "numpy"):
 
     matmul = np.matmul
     if library == "torch":
-        import torch
-
-        torch.set_num_threads(os.cpu_count() or 1)
+        matmul, from_numpy = _torch_mm()
         weights, inputs, outputs, grads_w, grads_x = (
-            [torch.from_numpy(a) for a in arrays]
+            [from_numpy(a) for a in arrays]
             for arrays in (weights, inputs, outputs, grads_w, grads_x)
         )
-        matmul = torch.mm
 
     def one_step():
         for x, w, z in zip(inputs, weights, outputs, strict=True):
@@ -80,13 +87,61 @@ def gemm_epoch_seconds(
     return per_step * (N_SAMPLES / batch), flops / per_step / 1e9
 
 
+def inference_seconds(rows: int = 10_000, repeats: int = 5, library: str = "numpy") -> float:
+    """Median seconds of a prediction's matrix products (x W for each layer, one after the
+    other, into preallocated outputs) for ``rows`` rows of float32."""
+    rng = np.random.default_rng(0)
+    x = rng.random((rows, SIZES[0]), dtype=np.float32)
+    weights = [
+        rng.standard_normal((a, b)).astype(np.float32)
+        for a, b in zip(SIZES, SIZES[1:], strict=False)
+    ]
+    outputs = [np.empty((rows, b), np.float32) for b in SIZES[1:]]
+    matmul = np.matmul
+    if library == "torch":
+        matmul, from_numpy = _torch_mm()
+        x, weights, outputs = (
+            from_numpy(x),
+            list(map(from_numpy, weights)),
+            list(map(from_numpy, outputs)),
+        )
+
+    def predict():
+        h = x
+        for w, z in zip(weights, outputs, strict=True):
+            h = matmul(h, w, out=z)
+
+    predict()
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        predict()
+        timings.append(time.perf_counter() - start)
+    return float(np.median(timings))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--library", choices=["numpy", "torch"], default="numpy")
+    parser.add_argument(
+        "--inference",
+        action="store_true",
+        help="time a prediction's products instead of a training epoch's",
+    )
+    parser.add_argument("--rows", type=int, default=10_000, help="rows of --inference")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.inference:
+        seconds = inference_seconds(args.rows, args.repeats, args.library)
+        if args.json:
+            print(json.dumps({"rows": args.rows, "seconds": seconds,
+                              "samples_per_second": args.rows / seconds}))  # fmt: skip
+        else:
+            print(f"batch {args.rows:,}: the products of a prediction take {seconds * 1e3:.1f} ms "
+                  f"({args.rows / seconds:,.0f} samples/s at most)")  # fmt: skip
+        return
     results = {}
     for batch in args.batch_sizes:
         seconds, gflops = gemm_epoch_seconds(batch, args.repeats, library=args.library)
