@@ -117,6 +117,8 @@ def test_save_and_load_round_trip_exactly(tmp_path_factory, network, seed):
 
 # Anything a user might pass as X or y: shapes, dtypes and values of every kind.
 ODD_VALUES = st.sampled_from([0.0, 1.0, -1.0, 1e30, -1e30, np.nan, np.inf, -np.inf, 0.5, 2.0])
+
+
 def _filled(shape, dtype, value):
     if dtype in (str, object):
         return np.full(shape, value, dtype=dtype)

@@ -74,6 +74,7 @@ def test_classifier_learns_iris_in_a_pipeline(iris):
 @ignore_convergence
 def test_string_labels_and_feature_names(iris):
     import pandas as pd  # in the test extra: a missing install fails here, it does not skip
+
     X, y = iris
     frame = pd.DataFrame(X, columns=["sepal_l", "sepal_w", "petal_l", "petal_w"])
     names = np.array(["setosa", "versicolor", "virginica"])[y]
