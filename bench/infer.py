@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 
-from common import SIZES, available, median, run_worker
+from common import SIZES, available, median, median_seconds, run_worker
 
 HERE = Path(__file__).resolve()
 
@@ -70,18 +68,6 @@ def predictor_onnxruntime():
 
 PREDICTORS = {"glassnet": predictor_glassnet, "torch": predictor_torch,
               "onnxruntime": predictor_onnxruntime}  # fmt: skip
-
-
-def median_seconds(call, warmup: int, repeats: int) -> float:
-    """Median time of ``call()`` over ``repeats`` runs, after ``warmup`` untimed ones."""
-    for _ in range(warmup):
-        call()
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def worker(library: str) -> None:

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from common import N_SAMPLES, SIZES
+from common import N_SAMPLES, SIZES, median_seconds
 
 
 def _torch_mm():
@@ -111,13 +111,7 @@ def inference_seconds(rows: int = 10_000, repeats: int = 5, library: str = "nump
         for w, z in zip(weights, outputs, strict=True):
             h = matmul(h, w, out=z)
 
-    predict()
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        predict()
-        timings.append(time.perf_counter() - start)
-    return float(np.median(timings))
+    return median_seconds(predict, warmup=1, repeats=repeats)
 
 
 def main() -> None:
