@@ -31,14 +31,19 @@ def _torch_mm():
     return torch.mm, torch.from_numpy
 
 
+def random_weights(rng: np.random.Generator, dtype=np.float32) -> list[np.ndarray]:
+    """One weight matrix (fan_in, fan_out) per layer of the network, standard normal."""
+    return [
+        rng.standard_normal((a, b)).astype(dtype) for a, b in zip(SIZES, SIZES[1:], strict=False)
+    ]
+
+
 def gemm_step(batch: int, dtype=np.float32, library: str = "numpy"):
     """``(one_step, flops)``: a function running one training step's matrix products at this
     batch size with preallocated outputs, and the floating-point operations it does.
     ``library``: ``"numpy"`` (np.matmul) or ``"torch"`` (torch.mm on the same arrays)."""
     rng = np.random.default_rng(0)
-    weights = [
-        rng.standard_normal((a, b)).astype(dtype) for a, b in zip(SIZES, SIZES[1:], strict=False)
-    ]
+    weights = random_weights(rng, dtype)
     inputs = [rng.standard_normal((batch, a)).astype(dtype) for a in SIZES[:-1]]
     outputs = [np.empty((batch, b), dtype) for b in SIZES[1:]]
     grads_w = [np.empty_like(w) for w in weights]
@@ -92,10 +97,7 @@ def inference_seconds(rows: int = 10_000, repeats: int = 5, library: str = "nump
     other, into preallocated outputs) for ``rows`` rows of float32."""
     rng = np.random.default_rng(0)
     x = rng.random((rows, SIZES[0]), dtype=np.float32)
-    weights = [
-        rng.standard_normal((a, b)).astype(np.float32)
-        for a, b in zip(SIZES, SIZES[1:], strict=False)
-    ]
+    weights = random_weights(rng)
     outputs = [np.empty((rows, b), np.float32) for b in SIZES[1:]]
     matmul = np.matmul
     if library == "torch":
