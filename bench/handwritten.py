@@ -1,9 +1,10 @@
 """The careful NumPy loop: the training bench/train.py measures, written by hand in one place.
 
-No bricks, no checks, no metrics: float32, every array allocated once and reused (``out=``), one
-gather per batch, softmax and cross-entropy fused, the first layer's input gradient skipped,
-parameters updated in place. It is what glassnet's training would cost without its structure,
-so ``glassnet / numpy loop`` in bench/train.py is the price of the readable bricks.
+No bricks, no checks, no metrics: float32 (float64 for the tests' comparison), every array
+allocated once and reused (``out=``), one gather per batch, softmax and cross-entropy fused, the
+first layer's input gradient skipped, parameters updated in place. It is what glassnet's
+training would cost without its structure, so ``glassnet / numpy loop`` in bench/train.py is
+the price of the readable bricks.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from common import SIZES
 class HandwrittenMLP:
     """784-200-200-10 ReLU network trained by SGD or Adam, He-initialised."""
 
-    def __init__(self, optimizer: str, lr: float, seed: int = 0) -> None:
+    def __init__(self, optimizer: str, lr: float, seed: int = 0, dtype=np.float32) -> None:
         self.rng = np.random.default_rng(seed)
+        self.dtype = dtype = np.dtype(dtype)
         self.weights = [
-            (self.rng.standard_normal((a, b)) * math.sqrt(2.0 / a)).astype(np.float32)
+            (self.rng.standard_normal((a, b)) * math.sqrt(2.0 / a)).astype(dtype)
             for a, b in zip(SIZES, SIZES[1:], strict=False)
         ]
-        self.biases = [np.zeros(b, np.float32) for b in SIZES[1:]]
+        self.biases = [np.zeros(b, dtype) for b in SIZES[1:]]
         self.params = [*self.weights, *self.biases]
         self.grads = [np.empty_like(p) for p in self.params]
         self.work = [np.empty_like(p) for p in self.params]
@@ -37,16 +39,16 @@ class HandwrittenMLP:
     def _buffers(self, batch: int) -> dict:
         """The arrays of one batch size, made on first use."""
         if batch not in self.buffers:
-            hidden = SIZES[1:-1]
+            hidden, dtype = SIZES[1:-1], self.dtype
             self.buffers[batch] = {
-                "x": np.empty((batch, SIZES[0]), np.float32),
+                "x": np.empty((batch, SIZES[0]), dtype),
                 "y": np.empty(batch, np.int64),
-                "z": [np.empty((batch, b), np.float32) for b in SIZES[1:]],
-                "h": [np.empty((batch, b), np.float32) for b in hidden],
+                "z": [np.empty((batch, b), dtype) for b in SIZES[1:]],
+                "h": [np.empty((batch, b), dtype) for b in hidden],
                 "mask": [np.empty((batch, b), bool) for b in hidden],
-                "zeros": [np.zeros((batch, b), np.float32) for b in hidden],
-                "dx": [np.empty((batch, b), np.float32) for b in hidden],
-                "ones": np.ones(batch, np.float32),
+                "zeros": [np.zeros((batch, b), dtype) for b in hidden],
+                "dx": [np.empty((batch, b), dtype) for b in hidden],
+                "ones": np.ones(batch, dtype),
                 "rows": np.arange(batch),
             }
         return self.buffers[batch]

@@ -169,7 +169,9 @@ class Network:
 
         The vector holds all bricks' parameters back to back (each brick's arrays are views into
         it), so ``optimizer.step(network.parameter_vector())`` is one update per step instead
-        of one per array; elementwise optimizers give exactly the same numbers either way.
+        of one per array. Elementwise optimizers give the same numbers either way up to the last
+        bit: BLAS may split one long update differently from many short ones (threads, vector
+        width), and an element may then round once fused and once not.
         """
         self._check_storage()
         return [("parameters", self._vector, self._grad_vector)]
