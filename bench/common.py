@@ -62,3 +62,10 @@ def available(module: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+def print_machine() -> None:
+    """The first line of every benchmark: the CPU and BLAS kernels its figures belong to."""
+    from glassnet import machine
+
+    print(f"machine: {machine.describe()}", flush=True)

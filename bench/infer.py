@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import SIZES, available, median, median_seconds, run_worker
+from common import SIZES, available, median, median_seconds, print_machine, run_worker
 
 HERE = Path(__file__).resolve()
 
@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--libraries", nargs="+", default=list(PREDICTORS))
     parser.add_argument("--worker", choices=list(PREDICTORS))
     args = parser.parse_args()
+    if not args.worker:  # a worker's output is read by its parent
+        print_machine()
     if args.worker:
         return worker(args.worker)
     libraries = []

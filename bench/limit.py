@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from common import N_SAMPLES, SIZES, median_seconds
+from common import N_SAMPLES, SIZES, median_seconds, print_machine
 
 
 def _torch_mm():
@@ -129,6 +129,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="rows of --inference")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if not args.json:  # a worker's output is read by its parent
+        print_machine()
     if args.inference:
         seconds = inference_seconds(args.rows, args.repeats, args.library)
         if args.json:

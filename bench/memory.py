@@ -11,7 +11,7 @@ import json
 import resource
 from pathlib import Path
 
-from common import load_data, run_worker
+from common import load_data, print_machine, run_worker
 
 HERE = Path(__file__).resolve()
 
@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--worker", action="store_true")
     args = parser.parse_args()
+    if not args.worker:  # a worker's output is read by its parent
+        print_machine()
     if args.worker:
         return worker(args.data_dir, args.batch_size)
     extra = ["--data-dir", args.data_dir] if args.data_dir else []

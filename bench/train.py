@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import N_SAMPLES, SIZES, available, load_data, median
+from common import N_SAMPLES, SIZES, available, load_data, median, print_machine
 
 HERE = Path(__file__).resolve()
 WARMUP_STEPS = 200
@@ -265,6 +265,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int)
     parser.add_argument("--optimizer")
     args = parser.parse_args()
+    if not args.serve:  # a worker's output is read by its parent
+        print_machine()
     if args.serve:
         return serve(args)
 

@@ -40,10 +40,10 @@ import numpy as np
 
 
 def _find_routines() -> tuple[
-    dict[tuple[str, np.dtype], ctypes._CFuncPtr], ctypes._CFuncPtr | None
+    dict[tuple[str, np.dtype], ctypes._CFuncPtr], ctypes._CFuncPtr | None, dict[str, str]
 ]:
-    """``{("axpy", float32): routine, ...}`` from NumPy's OpenBLAS (``{}`` if not found), and its
-    ``openblas_set_num_threads_local`` (None if it has none)."""
+    """``{("axpy", float32): routine, ...}`` from NumPy's OpenBLAS (``{}`` if not found), its
+    ``openblas_set_num_threads_local`` (None if it has none) and what it says of itself."""
     package = Path(np.__file__).resolve().parent
     candidates = [
         *sorted((package.parent / "numpy.libs").glob("*scipy_openblas*")),  # Linux, Windows
@@ -77,12 +77,27 @@ def _find_routines() -> tuple[
                 set_threads = getattr(library, "openblas_set_num_threads_local", None)
                 if set_threads is not None:
                     set_threads.argtypes, set_threads.restype = [ctypes.c_int], ctypes.c_int
-                return routines, set_threads
-    return {}, None
+                return routines, set_threads, _describe(library, suffix)
+    return {}, None, {}
+
+
+def _describe(library: ctypes.CDLL, suffix: str) -> dict[str, str]:
+    """OpenBLAS's own words for its build, the kernels it chose on this CPU and its threads."""
+    description = {}
+    for key, name in (("config", "get_config"), ("kernels", "get_corename")):
+        function = getattr(library, f"scipy_openblas_{name}{suffix}", None)
+        if function is not None:
+            function.argtypes, function.restype = [], ctypes.c_char_p
+            description[key] = function().decode(errors="replace").strip()
+    threads = getattr(library, f"scipy_openblas_get_num_threads{suffix}", None)
+    if threads is not None:
+        threads.argtypes, threads.restype = [], ctypes.c_int
+        description["threads"] = str(threads())
+    return description
 
 
 #: The BLAS routines in use, keyed by (name, dtype); empty when NumPy's operations do the work.
-ROUTINES, _SET_THREADS = _find_routines()
+ROUTINES, _SET_THREADS, _DESCRIPTION = _find_routines()
 
 
 class _Settings(threading.local):
@@ -184,6 +199,13 @@ def axpby(a: float, x: np.ndarray, b: float, y: np.ndarray) -> np.ndarray:
     else:
         routine(y.size, a, x.ctypes.data, 1, b, y.ctypes.data, 1)
     return y
+
+
+def describe() -> dict[str, str]:
+    """What NumPy's OpenBLAS says of itself: ``config`` (version and build), ``kernels`` (the
+    ones it picked for this CPU: ``"Haswell"``, ``"SkylakeX"``, ...) and ``threads`` (at start);
+    empty when it was not found."""
+    return dict(_DESCRIPTION)
 
 
 def backend() -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet import __version__
+from glassnet import __version__, machine
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
 from glassnet.datasets.table import read_numeric_csv
 from glassnet.explain import explain_step, render
@@ -296,6 +296,7 @@ def command_train(args: argparse.Namespace) -> int:
     talk = not (args.quiet or args.json)
     if talk:
         print(f"glassnet {__version__}: {data.description}")
+        print(f"on {machine.describe()}")
         print(f"{len(data.X_train):,} training rows, {len(data.X_test):,} test rows")
         print(network.summary())
         print(
@@ -384,6 +385,7 @@ def command_train(args: argparse.Namespace) -> int:
         "n_test": len(data.X_test),
         "parameters": network.n_params,
         "seconds": round(seconds, 3),
+        "machine": machine.describe(),
         "epochs_run": history.epochs,
         "history": history.records,
         "test": test,
