@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from common import N_SAMPLES, PER_SAMPLE_SUBSET, SIZES, load_data
+from common import N_SAMPLES, PER_SAMPLE_SUBSET, SIZES, load_data, print_machine
 
 
 def wrap(owner, attribute: str, part: str, spent: Counter) -> None:
@@ -100,6 +100,10 @@ def plot(results: dict[int, tuple[float, int, Counter]], path: str) -> None:
     axes.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     figure.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(figure)
+    from glassnet import machine
+    from glassnet.plot import add_footer
+
+    add_footer(path, f"measured on {machine.describe()} by python bench/breakdown.py")
     print(f"wrote {path}")
 
 
@@ -109,6 +113,7 @@ def main() -> None:
     parser.add_argument("--data-dir")
     parser.add_argument("--plot", metavar="PNG", help="also draw the shares as bars into PNG")
     args = parser.parse_args()
+    print_machine()
     X, y = load_data(args.data_dir)
     wrap_parts()
     results = {}

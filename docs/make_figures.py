@@ -2,7 +2,9 @@
 
     python docs/make_figures.py [--mnist-dir ../shared/data/mnist]
 
-Writes into docs/ and rewrites the README block between the explain markers.
+Writes into docs/ and rewrites the README block between the explain markers. Every picture gets
+a footer naming the machine that made it: its numbers (losses, accuracies) can differ in their
+last digits on another CPU kind or BLAS thread count.
 """
 
 import argparse
@@ -13,6 +15,9 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 README = DOCS.parent / "README.md"
 START, END = "<!-- explain:start -->", "<!-- explain:end -->"
+PICTURES = ("descent.png", "xor_3_neurons.gif", "xor_50_neurons.gif", "spirals.gif",
+            "spirals_curves.png", "mnist_curves.png", "mnist_weights.png", "mnist_confusion.png",
+            "mnist_mistakes.png")  # fmt: skip
 
 
 def glassnet(*args: str) -> str:
@@ -63,6 +68,12 @@ def main() -> None:
              "--plot-weights", str(DOCS / "mnist_weights.png"),
              "--plot-confusion", str(DOCS / "mnist_confusion.png"),
              "--plot-mistakes", str(DOCS / "mnist_mistakes.png"))  # fmt: skip
+
+    from glassnet import machine, plot
+
+    footer = f"made on {machine.describe()} by python docs/make_figures.py"
+    for name in PICTURES:
+        plot.add_footer(DOCS / name, footer)
 
 
 if __name__ == "__main__":

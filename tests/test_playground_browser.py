@@ -15,6 +15,8 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 import glassnet
+from glassnet import machine
+from glassnet.plot import add_footer
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package (Playwright's own download is not reachable)
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -62,8 +64,8 @@ def playground_server():
 @contextmanager
 def browser_page():
     assert os.path.exists(CHROMIUM), (
-        f"the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium "
-        "(.ci/run installs it)"
+        f"the browser tests need Debian's Chromium at {CHROMIUM}, which is not installed: "
+        "'apt-get install chromium' as root or with sudo (scripts/test.sh does it when it can)"
     )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -165,6 +167,8 @@ def write_screenshots() -> None:
         page.set_viewport_size({"width": 1280, "height": 1130})
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(DOCS / "playground.png"), full_page=False)
+    footer = f"trained on {machine.describe()} by python tests/test_playground_browser.py"
+    add_footer(DOCS / "playground.png", footer)
     print(f"wrote {DOCS / 'playground.png'}")
 
 

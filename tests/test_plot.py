@@ -42,6 +42,31 @@ def test_boundary_animation_frames_change_as_it_learns(tmp_path):
     assert np.abs(first - last).mean() > 5
 
 
+def test_footer_goes_under_every_frame_and_keeps_the_timing(tmp_path):
+    X, y = spirals(60, seed=0)
+    path = tmp_path / "boundary.gif"
+    animation = plot.BoundaryAnimation(X, y, path, frames=3, grid=20, duration_ms=150)
+    gn.fit(gn.mlp([2, 8, 3], seed=0), X, y, loss="cross_entropy", epochs=3,
+           callbacks=[animation], progress=False)  # fmt: skip
+    before = frames_of(path)
+    plot.add_footer(path, "made on a machine with a name long enough to need two lines or more")
+    after = frames_of(path)
+    assert len(after) == len(before)
+    for old, new in zip(before, after, strict=True):
+        assert new.width == old.width and new.height > old.height + 20  # two lines of text
+        assert ImageChops.difference(new.crop((0, 0, *old.size)), old).getbbox() is None
+        strip = np.asarray(new.crop((0, old.height, new.width, new.height)), float)
+        assert strip.min() < 128  # the text is drawn
+    with Image.open(path) as image:
+        assert image.info["duration"] == 150
+    from glassnet.descent import gradient_descent
+
+    picture = plot.plot_descent(gradient_descent(steps=3), tmp_path / "d.png", learning_rate=0.1)
+    width, height = size_of(picture)
+    plot.add_footer(picture, "made here")
+    assert size_of(picture)[0] == width and size_of(picture)[1] > height
+
+
 def test_animation_needs_two_features():
     with pytest.raises(ValueError, match="needs 2 input features"):
         plot.BoundaryAnimation(np.zeros((4, 3)), np.zeros(4, int), "x.gif")

@@ -172,6 +172,13 @@ def write_boundary_gif(images, X, labels, extent, path, *, title="", duration_ms
         figure.canvas.draw()
         frames.append(Image.fromarray(np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()))
     plt.close(figure)
+    return _save_gif(frames, path, duration_ms)
+
+
+def _save_gif(frames, path: str | Path, duration_ms) -> Path:
+    """Save RGB Pillow images as one looping GIF; ``duration_ms`` is one number or one a frame."""
+    from PIL import Image
+
     # One palette for every frame, taken from the first and last (they hold all the colours),
     # keeps the points' class colours exact and the file small.
     both = Image.new("RGB", (frames[0].width, 2 * frames[0].height))
@@ -181,6 +188,68 @@ def write_boundary_gif(images, X, labels, extent, path, *, title="", duration_ms
     frames = [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
     path = Path(path)
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+    return path
+
+
+def _indexed(frames):
+    """The RGB ``frames`` as palette images sharing one palette of exactly their colours, or None
+    when they hold more than 256 colours."""
+    from PIL import Image
+
+    packed = [np.asarray(f, np.uint32) @ np.array([65536, 256, 1], np.uint32) for f in frames]
+    colours = np.unique(np.concatenate([p.ravel() for p in packed]))
+    if len(colours) > 256:
+        return None
+    palette = np.stack([colours >> 16, (colours >> 8) & 255, colours & 255], axis=1)
+    indexed = []
+    for frame in packed:
+        image = Image.fromarray(np.searchsorted(colours, frame).astype(np.uint8), mode="P")
+        image.putpalette(palette.astype(np.uint8).ravel().tolist())
+        indexed.append(image)
+    return indexed
+
+
+def add_footer(path: str | Path, text: str) -> Path:
+    """Write ``text`` in a strip under the picture at ``path`` (a PNG, or every frame of a GIF),
+    in place; for saying where a picture that shows measured numbers was made."""
+    _pyplot()  # the message naming the extra, if Pillow is missing
+    from PIL import Image, ImageDraw, ImageFont, ImageSequence
+
+    path = Path(path)
+    with Image.open(path) as picture:
+        frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(picture)]
+        durations = [frame.info.get("duration", 100) for frame in ImageSequence.Iterator(picture)]
+    font = ImageFont.load_default()
+    measure = ImageDraw.Draw(frames[0])
+    lines, words = [""], text.split()
+    for word in words:  # wrap to the picture's width
+        candidate = f"{lines[-1]} {word}".strip()
+        if lines[-1] and measure.textlength(candidate, font=font) > frames[0].width - 8:
+            lines.append(word)
+        else:
+            lines[-1] = candidate
+    line_height = font.getbbox("Ay")[3] + 3
+    stamped = []
+    for frame in frames:
+        canvas = Image.new(
+            "RGB", (frame.width, frame.height + line_height * len(lines) + 6), "white"
+        )
+        canvas.paste(frame, (0, 0))
+        draw = ImageDraw.Draw(canvas)
+        if len(frames) > 1:
+            draw.fontmode = "1"  # no anti-aliasing: two colours more, and the GIF keeps its own
+        for number, line in enumerate(lines):
+            draw.text(
+                (4, frame.height + 3 + number * line_height), line, fill=(60, 60, 60), font=font
+            )
+        stamped.append(canvas)
+    if len(stamped) > 1:
+        indexed = _indexed(stamped)  # the GIF keeps its colours exactly, if it can
+        if indexed is None:
+            return _save_gif(stamped, path, durations)
+        indexed[0].save(path, save_all=True, append_images=indexed[1:], duration=durations, loop=0)
+        return path
+    stamped[0].save(path)
     return path
 
 
