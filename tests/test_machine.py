@@ -13,7 +13,8 @@ def test_the_kernels_named_are_those_openblas_runs():
     (info,) = openblas_info()  # NumPy's wheel brings one OpenBLAS
     blas = machine.blas()
     assert blas.startswith("OpenBLAS 0.3"), blas
-    assert f"({info['architecture']} kernels, {info['num_threads']} threads)" in blas
+    threads = f"{info['num_threads']} thread{'' if info['num_threads'] == 1 else 's'}"
+    assert f"({info['architecture']} kernels, {threads})" in blas
     assert info["version"] in blas
 
 

@@ -36,7 +36,8 @@ def blas() -> str:
     version = description.get("config", "OpenBLAS").split()[:2]
     details = [f"{description['kernels']} kernels"] if "kernels" in description else []
     if "threads" in description:
-        details.append(f"{description['threads']} threads")
+        threads = description["threads"]
+        details.append(f"{threads} thread{'' if threads == '1' else 's'}")
     return " ".join(version) + (f" ({', '.join(details)})" if details else "")
 
 
