@@ -4,8 +4,8 @@ A checkpoint is a model file (see :mod:`glassnet.io`: it loads as a model too) w
 state beside the parameters: the optimizer's state (momentum buffers, Adam moments and step),
 where training is (epoch, step, and within an epoch the batch order, the next batch and the
 outputs so far), the History, and the states of the two random generators (shuffling, and the
-network's own for dropout). Resuming from it gives bit for bit the weights an uninterrupted run
-would have. Written atomically, like models.
+network's own for dropout). Resuming from it gives, on the same machine, bit for bit the weights
+an uninterrupted run would have. Written atomically, like models.
 """
 
 from __future__ import annotations
