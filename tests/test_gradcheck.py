@@ -13,9 +13,11 @@ from glassnet import (
     LeakyReLU,
     Network,
     ReLU,
+    Rescale,
     Sigmoid,
     Softmax,
     SoftmaxCrossEntropy,
+    Standardize,
     Tanh,
     gradcheck,
 )
@@ -41,6 +43,8 @@ BRICKS = {
     "identity": Identity,
     "softmax": Softmax,
     "dropout": lambda: Dropout(0.4),
+    "standardize": lambda: Standardize([0.5, -1.0, 2.0, 0.0, 3.0], [2.0, 0.5, 1.0, 4.0, 0.25]),
+    "rescale": lambda: Rescale([0.5, -1.0, 2.0, 0.0, 3.0], [2.0, 0.5, 1.0, 4.0, 0.25]),
 }
 LOSSES = {
     "mse": MSE,

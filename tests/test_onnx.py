@@ -10,6 +10,7 @@ import pytest
 import glassnet
 from glassnet import Dense, Dropout, Identity, LeakyReLU, Network, ReLU, Sigmoid, Softmax, Tanh
 from glassnet.onnx import export
+from glassnet.preprocessing import scaled
 
 
 def run(path, X):
@@ -50,15 +51,17 @@ def test_mlp_classifier_and_metadata(tmp_path):
     np.testing.assert_allclose(run(path, X), network.predict(X), atol=1e-5, rtol=0)
 
 
-def test_standardised_inputs_travel_with_the_model(tmp_path):
-    network = glassnet.mlp([3, 8, 2], seed=0)
-    network.metadata["standardize"] = {"mean": [1.0, -2.0, 10.0], "std": [2.0, 0.5, 4.0]}
+def test_scaling_bricks_travel_with_the_model(tmp_path):
+    rng = np.random.default_rng(3)
+    raw = (rng.normal(size=(50, 3)) * [4, 400, 0.1] + [1, -200, 10]).astype(np.float32)
+    targets = rng.normal(size=(50, 2)) * [300, 0.01] + [1000, 0]
+    network = scaled(glassnet.mlp([3, 8, 2], seed=0), inputs=raw, targets=targets)
     path = export(network, tmp_path / "scaled.onnx")
-    raw = np.random.default_rng(3).normal(size=(50, 3)).astype(np.float32) * 4 + 1
-    scaled = (raw - np.array([1.0, -2.0, 10.0])) / np.array([2.0, 0.5, 4.0])
-    np.testing.assert_allclose(run(path, raw), network.predict(scaled), atol=1e-5, rtol=0)
+    expected = network.predict(raw)  # raw rows in, the targets' units out
+    np.testing.assert_allclose(run(path, raw), expected, rtol=1e-5, atol=1e-5 * 300)
     bare = export(network, tmp_path / "bare.onnx", include_preprocessing=False)
-    np.testing.assert_allclose(run(bare, raw), network.predict(raw), atol=1e-5, rtol=0)
+    standardised = network.layers[0].forward(raw.astype(np.float32)).copy()
+    np.testing.assert_allclose(run(bare, standardised), expected, rtol=1e-5, atol=1e-5 * 300)
 
 
 def test_export_is_atomic_and_refuses_unknown_bricks(tmp_path):

@@ -15,6 +15,7 @@ from glassnet.layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Si
 from glassnet.losses import MAE, MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from glassnet.network import Network, mlp
 from glassnet.optim import SGD, Adam, Optimizer
+from glassnet.preprocessing import Rescale, Standardize
 from glassnet.train import History, evaluate, fit, train_step
 
 try:
@@ -40,9 +41,11 @@ __all__ = [
     "Network",
     "Optimizer",
     "ReLU",
+    "Rescale",
     "Sigmoid",
     "Softmax",
     "SoftmaxCrossEntropy",
+    "Standardize",
     "Tanh",
     "__version__",
     "evaluate",

@@ -50,6 +50,9 @@ def _symbols(trace: Trace) -> list[dict]:
                 }
             )
             after_dense = 0
+        elif dense_count == 0:  # before the first Dense: the input, standardised
+            out = "X_std"
+            names.append({"in": previous, "out": out, "k": 0})
         else:
             out = f"h{dense_count}" + "'" * after_dense
             after_dense += 1
@@ -66,6 +69,8 @@ _FORWARD = {
     "Identity": "{i}",
     "Softmax": "softmax({i})",
     "Dropout": "{i} * mask / (1 - p)",
+    "Standardize": "({i} - mean) / std",
+    "Rescale": "{i} std + mean",
 }
 _LOCAL = {
     "Sigmoid": "{o} (1 - {o})",
@@ -74,6 +79,8 @@ _LOCAL = {
     "LeakyReLU": "1 where {i} > 0, else slope",
     "Identity": "1",
     "Dropout": "mask / (1 - p)",
+    "Standardize": "1 / std",
+    "Rescale": "std",
 }
 _LOSS_VALUE = {
     "MSE": "mean(({o} - y)^2)",
@@ -141,7 +148,7 @@ def explain(trace: Trace) -> list[Step]:
     )
     chain = {"factors": [f"dLoss/d{out}"], "previous": None}
     first_dense = next(i for i, layer in enumerate(layers) if layer.kind == "Dense")
-    for index in range(len(layers) - 1, -1, -1):
+    for index in range(len(layers) - 1, first_dense - 1, -1):  # the data before needs none
         layer, sym = layers[index], symbols[index]
         steps.extend(_backward_steps(layer, sym, trace, chain, index == first_dense))
 

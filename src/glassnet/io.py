@@ -23,9 +23,14 @@ from glassnet._errors import GlassnetError
 from glassnet.init import INITIALIZERS
 from glassnet.layers import LAYER_TYPES, Layer
 from glassnet.network import Network
+from glassnet.preprocessing import Standardize
 
 FORMAT = "glassnet-model"
-FORMAT_VERSION = 1
+#: The newest format version this glassnet reads and writes. Version 2 added the scaling bricks
+#: (``Standardize``, ``Rescale``); a file without them is written as version 1, which older
+#: glassnet reads too. Version 1 files kept a table's input scaling in ``metadata["standardize"]``:
+#: they load with a ``Standardize`` brick in its place.
+FORMAT_VERSION = 2
 HEADER_KEY = "__glassnet__"
 
 
@@ -55,7 +60,7 @@ def model_contents(
             raise ValueError(f"refusing to save {path}: parameter {name} contains NaN or Inf")
     header = {
         "format": FORMAT,
-        "version": FORMAT_VERSION,
+        "version": FORMAT_VERSION if any(layer.is_scaling for layer in network.layers) else 1,
         "dtype": network.dtype.name,
         "layers": [layer.config() for layer in network.layers],
         "metadata": metadata,
@@ -150,10 +155,29 @@ def network_from(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> Net
     """
     if "checkpoint" in header:
         arrays = {name: value for name, value in arrays.items() if "/" not in name}
+    header = _migrated(path, header)
     network = _build(path, header)
     _fill(path, network, arrays)
     network.metadata = header.get("metadata") or {}
     return network
+
+
+def _migrated(path: Path, header: dict) -> dict:
+    """A version 1 header with its input scaling (``metadata["standardize"]``) made into a
+    ``Standardize`` brick in front, as version 2 stores it."""
+    metadata = header.get("metadata")
+    if not isinstance(metadata, dict) or "standardize" not in metadata:
+        return header
+    scaling = metadata["standardize"]
+    if not isinstance(scaling, dict) or not {"mean", "std"} <= scaling.keys():
+        raise ModelFileError(f"{path}: metadata 'standardize' needs a 'mean' and a 'std' list")
+    layers = header.get("layers")
+    if isinstance(layers, list) and layers and isinstance(layers[0], dict):
+        if layers[0].get("type") != Standardize.__name__:
+            brick = {"type": Standardize.__name__, "mean": scaling["mean"], "std": scaling["std"]}
+            layers = [brick, *layers]
+    rest = {key: value for key, value in metadata.items() if key != "standardize"}
+    return {**header, "layers": layers, "metadata": rest}
 
 
 def _read_header(path: Path, raw: np.ndarray) -> dict:

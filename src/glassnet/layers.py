@@ -42,9 +42,20 @@ class Layer:
     preceding_init: str = "glorot_uniform"
     #: Parameters that the L2 (Ridge) penalty applies to.
     regularized: tuple[str, ...] = ()
-    #: Whether ``backward`` must return dLoss/d(input). The network turns it off for its first
-    #: brick, whose input is the data: nobody needs that gradient, and it costs a matrix product.
+    #: Whether ``backward`` must return dLoss/d(input). The network turns it off for the bricks
+    #: up to its first Dense, whose inputs are the data: nobody needs that gradient, and it costs
+    #: a matrix product.
     input_grad: bool = True
+    #: Whether the brick is part of the model's data contract (a fixed scaling of inputs or
+    #: outputs, see :mod:`glassnet.preprocessing`) rather than of what it learns.
+    is_scaling: bool = False
+    #: glassnet's bricks by class name, filled as each is defined (a saved network names them).
+    types: dict[str, type[Layer]] = {}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("glassnet.") and not cls.__name__.startswith("_"):
+            Layer.types[cls.__name__] = cls
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -85,6 +96,12 @@ class Layer:
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    @property
+    def in_features(self) -> int | None:
+        """The input width this brick fixes (a Dense its ``fan_in``), or None if it takes any:
+        the first brick of a network must fix one."""
+        return None
+
     def output_features(self, in_features: int) -> int:
         """Number of output columns for ``in_features`` input columns."""
         return in_features
@@ -92,6 +109,12 @@ class Layer:
     def config(self) -> dict:
         """Plain-data description of the brick (what ``summary`` shows and a saved model stores)."""
         return {"type": type(self).__name__}
+
+    def summary_label(self) -> str:
+        """The brick in a network's summary table: ``Dense(fan_in=2, fan_out=3, ...)``."""
+        config = {k: v for k, v in self.config().items() if k != "type"}
+        arguments = ", ".join(f"{k}={v}" for k, v in config.items())
+        return type(self).__name__ + (f"({arguments})" if arguments else "")
 
     def astype(self, dtype: np.dtype) -> None:
         """Cast parameters and gradient buffers to ``dtype`` in place of the old arrays."""
@@ -149,6 +172,10 @@ class Dense(Layer):
     @property
     def initialized(self) -> bool:
         return "W" in self.params
+
+    @property
+    def in_features(self) -> int:
+        return self.fan_in
 
     def reset_parameters(
         self, rng: np.random.Generator, *, default_init: str = "glorot_uniform"
@@ -405,7 +432,6 @@ ACTIVATIONS: dict[str, type[Layer]] = {
     "softmax": Softmax,
 }
 
-#: Every brick type, by class name (used to rebuild a network from its config).
-LAYER_TYPES: dict[str, type[Layer]] = {
-    cls.__name__: cls for cls in (Dense, Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax, Dropout)
-}
+#: Every brick type, by class name (used to rebuild a network from its config); the scaling
+#: bricks of :mod:`glassnet.preprocessing` join it when that module is imported.
+LAYER_TYPES: dict[str, type[Layer]] = Layer.types

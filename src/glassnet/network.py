@@ -23,7 +23,9 @@ class Network:
     Parameters
     ----------
     layers : sequence of Layer
-        The bricks, applied in order. Consecutive Dense layers must agree on feature counts.
+        The bricks, applied in order. Consecutive Dense layers must agree on feature counts. The
+        first brick fixes the input width: a Dense, or a :class:`~glassnet.preprocessing.
+        Standardize` in front of one.
     dtype : float32 (default) or float64
         The dtype of every parameter; inputs are cast to it once on the way in.
     seed : int, optional
@@ -48,8 +50,11 @@ class Network:
                 raise TypeError(
                     f"Network: layer {position} is a {type(layer).__name__}, not a glassnet Layer"
                 )
-        if not isinstance(layers[0], Dense):
-            raise ValueError("Network: the first layer must be Dense (it fixes the input features)")
+        if layers[0].in_features is None:
+            raise ValueError(
+                f"Network: the first brick must fix the input width (a Dense, or a Standardize "
+                f"before one); a {type(layers[0]).__name__} takes any width"
+            )
         self.dtype = _check_dtype(dtype)
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.layers = layers
@@ -77,9 +82,11 @@ class Network:
             if isinstance(layer, Dropout) and layer.rng is None:
                 layer.rng = self.rng
             layer.astype(self.dtype)
-        # The first brick's input is the data: its gradient is never needed.
+        # Up to the first brick with parameters, inputs are the data: their gradient is never
+        # needed.
+        first = next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
         for position, layer in enumerate(self.layers):
-            layer.input_grad = position > 0
+            layer.input_grad = position > first
         self._store_parameters_together()
 
     def _store_parameters_together(self) -> None:
@@ -135,7 +142,7 @@ class Network:
     # ------------------------------------------------------------------ shape facts
     @property
     def in_features(self) -> int:
-        return self.layers[0].fan_in
+        return self.layers[0].in_features
 
     @property
     def out_features(self) -> int:
@@ -217,12 +224,16 @@ class Network:
         """grad_out: dLoss/doutput (batch, out_features); fills every layer's ``grads``.
 
         Call after ``forward`` on the same batch. The gradient with respect to the network's input
-        is not computed (the first brick has ``input_grad`` off; turn it on to get it from that
-        brick's ``backward``). With a ``record`` dict, each brick's ``grad_output`` and
+        is not computed (the bricks up to the first Dense have ``input_grad`` off; turn it on to
+        get it from their ``backward``). With a ``record`` dict, each brick's ``grad_output`` and
         ``grad_input`` are kept too.
         """
         grad = grad_out
         for layer in reversed(self.layers):
+            if grad is None:  # below the first Dense: the data, whose gradient nobody needs
+                if record is not None:
+                    record.setdefault(layer.name, {}).update(grad_output=None, grad_input=None)
+                continue
             if record is not None:
                 record.setdefault(layer.name, {})["grad_output"] = grad.copy()
             grad = layer.backward(grad)
@@ -374,10 +385,7 @@ class Network:
         rows.append(("input", "", f"(batch, {features})", "0"))
         for layer in self.layers:
             features = layer.output_features(features)
-            config = {k: v for k, v in layer.config().items() if k != "type"}
-            kind = type(layer).__name__
-            if config:
-                kind += "(" + ", ".join(f"{k}={v}" for k, v in config.items()) + ")"
+            kind = layer.summary_label()
             count = sum(p.size for p in layer.params.values())
             rows.append((layer.name, kind, f"(batch, {features})", f"{count:,}"))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]

@@ -3,10 +3,10 @@
 Each brick becomes the ONNX operator that computes the same thing at inference: Dense is
 ``Gemm`` (``x W + b``), ReLU ``Relu``, LeakyReLU ``LeakyRelu``, Sigmoid ``Sigmoid``, Tanh
 ``Tanh``, Softmax ``Softmax`` over the features, Identity and Dropout (inactive at inference)
-``Identity``. The input ``input`` is ``(batch, in_features)`` with a free batch dimension, the
-output ``output`` is what :meth:`~glassnet.network.Network.predict` returns. A model trained with
-standardised inputs (``metadata["standardize"]``, as the command line does for tables) gets that
-scaling as its first two nodes, so the ONNX model takes raw rows, like ``glassnet predict``.
+``Identity``; the scaling bricks are ``Sub`` and ``Div`` (Standardize) and ``Mul`` and ``Add``
+(Rescale). The input ``input`` is ``(batch, in_features)`` with a free batch dimension, the
+output ``output`` is what :meth:`~glassnet.network.Network.predict` returns: a model trained on a
+table takes raw rows and gives its target in its own units, like ``glassnet predict``.
 
 Needs the ``onnx`` extra: ``pip install 'glassnet[onnx]'``.
 """
@@ -22,6 +22,7 @@ from glassnet import __version__
 from glassnet.io import write_atomically
 from glassnet.layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from glassnet.network import Network
+from glassnet.preprocessing import Rescale, Standardize
 
 #: The ONNX operator set the exported graphs use (onnxruntime 1.14 and later run it).
 OPSET = 17
@@ -40,7 +41,9 @@ def _onnx():
 
 
 def to_onnx(network: Network, *, include_preprocessing: bool = True):
-    """The network as an ``onnx.ModelProto`` (checked with ``onnx.checker``)."""
+    """The network as an ``onnx.ModelProto`` (checked with ``onnx.checker``). Without
+    ``include_preprocessing`` a leading Standardize brick is left out: the graph then takes rows
+    already standardised."""
     onnx = _onnx()
     helper, numpy_helper = onnx.helper, onnx.numpy_helper
     element = onnx.TensorProto.FLOAT if network.dtype == np.float32 else onnx.TensorProto.DOUBLE
@@ -56,13 +59,18 @@ def to_onnx(network: Network, *, include_preprocessing: bool = True):
         nodes.append(helper.make_node(op, inputs, [name], name=name, **attributes))
         current = name
 
-    scaling = network.metadata.get("standardize") if include_preprocessing else None
-    if scaling:
-        add("Sub", [current, constant("standardize.mean", scaling["mean"])], "centred")
-        add("Div", [current, constant("standardize.std", scaling["std"])], "standardized")
-    for layer in network.layers:
+    layers = network.layers
+    if not include_preprocessing and isinstance(layers[0], Standardize):
+        layers = layers[1:]
+    for layer in layers:
         name = layer.name
-        if isinstance(layer, Dense):
+        if isinstance(layer, Standardize):
+            add("Sub", [current, constant(f"{name}.mean", layer.mean)], f"{name}.centred")
+            add("Div", [current, constant(f"{name}.std", layer.std)], name)
+        elif isinstance(layer, Rescale):
+            add("Mul", [current, constant(f"{name}.std", layer.std)], f"{name}.scaled")
+            add("Add", [current, constant(f"{name}.mean", layer.mean)], name)
+        elif isinstance(layer, Dense):
             inputs = [current, constant(f"{name}.W", layer.params["W"])]
             if layer.bias:
                 inputs.append(constant(f"{name}.b", layer.params["b"]))

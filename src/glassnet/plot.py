@@ -257,7 +257,8 @@ def add_footer(path: str | Path, text: str) -> Path:
 def plot_weights(network, input_shape, path: str | Path, *, units: int = 64) -> Path:
     """The first Dense layer's weights, one small image per hidden unit (red +, blue -)."""
     plt = _pyplot()
-    W = network.layers[0].params["W"]
+    first = next(layer for layer in network.layers if "W" in layer.params)
+    W = first.params["W"]
     units = min(units, W.shape[1])
     columns = int(np.ceil(np.sqrt(units)))
     rows = -(-units // columns)
@@ -268,7 +269,7 @@ def plot_weights(network, input_shape, path: str | Path, *, units: int = 64) -> 
             image = W[:, index].reshape(input_shape)
             limit = np.abs(image).max() or 1.0
             axis.imshow(image, cmap="seismic", vmin=-limit, vmax=limit)
-    figure.suptitle(f"{network.layers[0].name}: weights of the first {units} hidden units")
+    figure.suptitle(f"{first.name}: weights of the first {units} hidden units")
     figure.tight_layout()
     return _save(figure, path)
 

@@ -16,9 +16,10 @@ from glassnet.layers import Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from glassnet.losses import Loss, get_loss
 from glassnet.network import Network
 from glassnet.optim import SGD, Optimizer
+from glassnet.preprocessing import Rescale, Standardize
 
 #: Bricks that act on each element alone: their derivative is an array like their output.
-ELEMENTWISE = (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Dropout)
+ELEMENTWISE = (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Dropout, Standardize, Rescale)
 
 
 @dataclass
@@ -130,8 +131,9 @@ def trace(
     for layer in network.layers:
         seen = record[layer.name]
         local = None
-        if isinstance(layer, ELEMENTWISE):
-            # The brick's own backward applied to ones gives d(output)/d(input) elementwise.
+        if isinstance(layer, ELEMENTWISE) and layer.input_grad:
+            # The brick's own backward applied to ones gives d(output)/d(input) elementwise
+            # (not asked of the bricks before the first Dense, whose input is the data).
             local = layer.backward(np.ones_like(seen["output"]))
         layers.append(
             LayerTrace(
