@@ -19,14 +19,14 @@ import numpy as np
 
 from glassnet import __version__, machine
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
-from glassnet.datasets.table import read_numeric_csv
+from glassnet.datasets.table import class_labels, read_numeric_csv, select_columns
 from glassnet.explain import explain_step, render
 from glassnet.io import load as load_model
 from glassnet.io import save
 from glassnet.losses import get_loss
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
-from glassnet.preprocessing import Standardizer
+from glassnet.preprocessing import Standardize, scaled
 from glassnet.recipes import XOR_TUTORIAL, recipe_for
 from glassnet.schedules import SCHEDULES, get_schedule
 from glassnet.train import TrainingInterrupted, evaluate, fit, train_step
@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dropout", type=_probability, help="dropout after each hidden layer")
     train.add_argument(
         "--validation-fraction", type=_probability, help="training rows held out (0: none)"
+    )
+    train.add_argument(
+        "--scale-target",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a .csv regression learns its target standardised, predicts it in its own units "
+        "(default: on)",
     )
     train.add_argument("--seed", type=int, default=0, help="random seed (0)")
     _data_options(train)
@@ -228,20 +235,61 @@ def _output_options(command: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------------------- train
 def _load_dataset(
-    name: str, args: argparse.Namespace, seed: int, n_samples=None, noise=None, test_fraction=None
+    name: str,
+    args: argparse.Namespace,
+    seed: int,
+    n_samples=None,
+    noise=None,
+    test_fraction=None,
+    contract: dict | None = None,
 ) -> Dataset:
+    """The data set ``name``; for a saved model, ``contract`` (from :func:`_table_contract`) reads
+    a table its way: its target, task, columns by name and classes."""
     fraction = args.test_fraction if args.test_fraction is not None else test_fraction
-    return load(
+    table = contract or {"target": args.target, "task": args.task}
+    data = load(
         name,
         data_dir=args.data_dir,
         n_samples=n_samples,
         noise=noise,
         test_fraction=fraction if fraction is not None else 0.2,
         seed=seed,
-        target=args.target,
-        task=args.task,
         progress=not getattr(args, "quiet", False),
+        **table,
     )
+    _note_ignored(name, data.extra.get("ignored_columns"))
+    return data
+
+
+def _table_contract(args: argparse.Namespace, network: Network, source: str) -> dict | None:
+    """How a model trained on a table reads the table ``source``: its target column, task,
+    feature columns (by name) and classes. Options that contradict the model are refused."""
+    meta = network.metadata
+    target = meta.get("target")
+    if target is None or not source.lower().endswith(".csv"):
+        return None
+    if args.target is not None and args.target != target:
+        raise ValueError(
+            f"model {args.model} was trained to predict column {target!r}, not {args.target!r}: "
+            f"leave --target out, or use a model trained for {args.target!r}"
+        )
+    task = meta.get("task", "classification")
+    if args.task not in ("auto", task):
+        raise ValueError(f"model {args.model} is a {task} model; --task {args.task} contradicts it")
+    contract = {"target": target, "task": task, "features": meta.get("feature_names")}
+    if task == "classification":
+        contract["class_names"] = meta.get("class_names")
+    return contract
+
+
+def _note_ignored(source: str, columns: list[str] | None) -> None:
+    if columns:
+        print(
+            f"glassnet: note: {source}: column{'s' if len(columns) > 1 else ''} "
+            f"{', '.join(columns)} {'are' if len(columns) > 1 else 'is'} not among the model's "
+            "features and ignored",
+            file=sys.stderr,
+        )
 
 
 def _targets(loss: str, data: Dataset, y: np.ndarray) -> np.ndarray:
@@ -249,12 +297,6 @@ def _targets(loss: str, data: Dataset, y: np.ndarray) -> np.ndarray:
     if data.task == "classification" and loss in ("mse", "mae"):
         return one_hot(y, data.n_outputs)
     return y
-
-
-def _inputs(network: Network, X: np.ndarray) -> np.ndarray:
-    """Apply the input scaling saved with the model, if any."""
-    scaling = network.metadata.get("standardize")
-    return Standardizer.from_dict(scaling).transform(X) if scaling else X
 
 
 def _metric_text(metrics: dict[str, float]) -> str:
@@ -277,6 +319,7 @@ def command_train(args: argparse.Namespace) -> int:
         l2=args.l2,
         dropout=args.dropout,
         validation_fraction=args.validation_fraction,
+        scale_target=args.scale_target,
     )
     data = _load_dataset(name, args, args.seed, args.n_samples, args.noise)
     loss = args.loss or recipe.loss or data.loss
@@ -288,11 +331,12 @@ def command_train(args: argparse.Namespace) -> int:
         dropout=recipe.dropout,
         seed=args.seed,
     )
+    if recipe.standardize:  # tables: the scaling is part of the network
+        scale_target = recipe.scale_target and data.task == "regression"
+        network = scaled(
+            network, inputs=data.X_train, targets=data.y_train if scale_target else None
+        )
     X_train, X_test = data.X_train, data.X_test
-    if recipe.standardize:
-        scaling = Standardizer.fit(X_train)
-        network.metadata["standardize"] = scaling.to_dict()
-        X_train, X_test = scaling.transform(X_train), scaling.transform(X_test)
     talk = not (args.quiet or args.json)
     if talk:
         print(f"glassnet {__version__}: {data.description}")
@@ -367,7 +411,8 @@ def command_train(args: argparse.Namespace) -> int:
         )
         return 130
     seconds = time.perf_counter() - started
-    _train_pictures(args, network, history, data, X_test, name)
+    written = [args.animate] if args.animate else []
+    written += _train_pictures(args, network, history, data, X_test, name)
     test = evaluate(
         network,
         loss,
@@ -390,10 +435,13 @@ def command_train(args: argparse.Namespace) -> int:
         "history": history.records,
         "test": test,
         "saved": saved,
+        "pictures": written,
     }
     if args.json:
         print(json.dumps(summary))
         return 0
+    for path in written:
+        print(f"wrote {path}")
     where = (
         "on the truth table" if name == TUTORIAL_DATASET else f"on {len(data.X_test):,} test rows"
     )
@@ -409,29 +457,42 @@ def command_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_pictures(args, network, history, data: Dataset, X_test: np.ndarray, name: str) -> None:
-    """Write the pictures asked for on the command line."""
+def _train_pictures(
+    args, network, history, data: Dataset, X_test: np.ndarray, name: str
+) -> list[str]:
+    """Write the pictures asked for on the command line; return their paths."""
     if not (args.plot or args.plot_confusion or args.plot_weights or args.plot_mistakes):
-        return
+        return []
     from glassnet import plot
 
+    written = []
     if args.plot:
-        plot.plot_curves(history, args.plot, title=f"{name}: learning curves")
+        written.append(plot.plot_curves(history, args.plot, title=f"{name}: learning curves"))
     if data.task != "classification":
         if args.plot_confusion:
             raise ValueError("--plot-confusion needs a classification data set")
-        return
+        return [str(path) for path in written]
     proba = network.predict_proba(X_test)
     if args.plot_confusion:
-        plot.plot_confusion(
-            data.y_test, proba.argmax(axis=1), data.class_names, args.plot_confusion
+        written.append(
+            plot.plot_confusion(
+                data.y_test, proba.argmax(axis=1), data.class_names, args.plot_confusion
+            )
         )
     if args.plot_weights:
-        plot.plot_weights(network, data.input_shape, args.plot_weights)
+        written.append(plot.plot_weights(network, data.input_shape, args.plot_weights))
     if args.plot_mistakes:
-        plot.plot_mistakes(
-            data.X_test, data.y_test, proba, data.input_shape, data.class_names, args.plot_mistakes
+        written.append(
+            plot.plot_mistakes(
+                data.X_test,
+                data.y_test,
+                proba,
+                data.input_shape,
+                data.class_names,
+                args.plot_mistakes,
+            )  # fmt: skip
         )
+    return [str(path) for path in written]
 
 
 # ------------------------------------------------------------------------------- evaluate
@@ -446,6 +507,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
         meta.get("n_samples"),
         meta.get("noise"),
         meta.get("test_fraction"),
+        contract=_table_contract(args, network, args.dataset),
     )
     if data.n_features != network.in_features:
         raise ValueError(
@@ -459,12 +521,13 @@ def command_evaluate(args: argparse.Namespace) -> int:
             f"{args.dataset} has {data.n_outputs} classes"
         )
     metrics = ["accuracy"] if data.task == "classification" else ["mse", "mae", "r2"]
+    if meta.get("task") not in (None, data.task):
+        raise ValueError(
+            f"model {args.model} is a {meta['task']} model, but {args.dataset} is read as a "
+            f"{data.task} data set"
+        )
     result = evaluate(
-        network,
-        loss,
-        _inputs(network, data.X_test),
-        _targets(loss, data, data.y_test),
-        metrics=metrics,
+        network, loss, data.X_test, _targets(loss, data, data.y_test), metrics=metrics
     )
     if args.json:
         print(
@@ -500,9 +563,11 @@ def _read_input(path: Path, network: Network) -> np.ndarray:
     if path.suffix == ".csv":
         header, values = read_numeric_csv(path)
         wanted = network.metadata.get("feature_names")
-        if wanted and set(wanted) <= set(header):
-            return values[:, [header.index(column) for column in wanted]]
-        return values
+        if not wanted:  # a model without column names takes the columns in their order
+            return values
+        X, ignored = select_columns(path, header, values, wanted)
+        _note_ignored(str(path), ignored)
+        return X
     raise ValueError(f"{path}: INPUT must be a .csv or .npy file")
 
 
@@ -514,7 +579,6 @@ def command_predict(args: argparse.Namespace) -> int:
             f"model {args.model} expects {network.in_features} features per row, but "
             f"{args.input} has {X.shape[1] if X.ndim == 2 else X.shape}"
         )
-    X = _inputs(network, X)
     meta = network.metadata
     if meta.get("task", "classification") == "classification":
         proba = network.predict_proba(X)
@@ -538,6 +602,8 @@ def command_predict(args: argparse.Namespace) -> int:
     finally:
         if args.output:
             out.close()
+    if args.output:
+        print(f"wrote {len(rows):,} predictions to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -557,18 +623,19 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
         )
         X, y, task, n_classes = data.X_test, data.y_test, data.task, data.n_outputs
     elif source.lower().endswith(".csv"):
+        contract = _table_contract(args, network, source)
         header, values = read_numeric_csv(source)
-        target = args.target or meta["target"]
+        target = contract["target"]
         if target not in header:
             raise ValueError(f"{source}: no target column {target!r}")
-        features = meta.get("feature_names") or [c for c in header if c != target]
-        X = values[:, [header.index(c) for c in features]]
+        features = contract["features"] or [c for c in header if c != target]
+        X, ignored = select_columns(source, header, values, features)
+        _note_ignored(source, [name for name in ignored if name != target])
         y_values = values[:, header.index(target)]
-        task = meta.get("task", "classification")
-        names = meta.get("class_names") or []
+        task = contract["task"]
+        names = contract.get("class_names") or []
         if task == "classification":
-            lookup = {float(name): k for k, name in enumerate(names)}
-            y = np.array([lookup[v] for v in y_values])
+            y = class_labels(source, target, y_values, names)
         else:
             y = y_values[:, None]
         n_classes = len(names)
@@ -580,7 +647,7 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
         task = meta.get("task", "classification")
         n_classes = network.out_features
     rows = slice(0, args.rows)
-    X, y = _inputs(network, X[rows]), y[rows]
+    X, y = X[rows], y[rows]
     if task == "classification" and meta.get("loss") in ("mse", "mae"):
         y = one_hot(y, n_classes)
     return X, y
@@ -659,9 +726,10 @@ def command_export(args: argparse.Namespace) -> int:
 
     network = load_model(args.model)
     path = export(network, args.onnx, include_preprocessing=not args.no_preprocessing)
-    scaled = "standardised inside" if network.metadata.get("standardize") else "as given"
-    if args.no_preprocessing:
-        scaled = "already scaled"
+    standardized = any(isinstance(layer, Standardize) for layer in network.layers)
+    scaled = "standardised inside" if standardized else "as given"
+    if args.no_preprocessing and standardized:
+        scaled = "already standardised"
     print(
         f"wrote {path} (ONNX opset {OPSET}): input 'input' (batch, {network.in_features}) "
         f"{network.dtype.name}, {scaled}; output 'output' (batch, {network.out_features})"

@@ -26,7 +26,8 @@ class Recipe:
     l2: float = 0.0
     dropout: float = 0.0
     validation_fraction: float = 0.1
-    standardize: bool = False
+    standardize: bool = False  # tables: a Standardize brick first
+    scale_target: bool = False  # table regression: the target standardised, a Rescale brick last
 
     def with_options(self, **options) -> Recipe:
         """This recipe with every option that is not None put in."""
@@ -83,7 +84,7 @@ RECIPES: dict[str, Recipe] = {
         epochs=10,
         batch_size=64,
     ),
-    "csv": Recipe(hidden=(64, 64), lr=0.003, epochs=100, standardize=True),
+    "csv": Recipe(hidden=(64, 64), lr=0.003, epochs=100, standardize=True, scale_target=True),
 }
 
 

@@ -67,6 +67,8 @@ def load(
     seed: int = 0,
     target: str | None = None,
     task: str = "auto",
+    features: list[str] | None = None,
+    class_names: list[str] | None = None,
     download: bool = True,
     progress: bool = True,
 ) -> Dataset:
@@ -81,6 +83,7 @@ def load(
         its official 10,000-image test set)
     seed : seed of the synthetic points and of the test split
     target, task : the target column and the task of a CSV table (see :func:`load_csv`)
+    features, class_names : a model's columns and classes, to read a CSV table its way
     """
     if name == "xor-table":
         X, y = xor_table()
@@ -96,7 +99,8 @@ def load(
             description="the XOR truth table (its 4 rows are also the test)",
         )
     if name.lower().endswith(".csv"):
-        return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed)
+        return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed,
+                        features=features, class_names=class_names)  # fmt: skip
     if name in _GENERATORS:
         options = {"seed": seed}
         if noise is not None:

@@ -62,6 +62,38 @@ def _is_classification(target: np.ndarray) -> bool:
     return bool(np.all(target == np.round(target))) and len(np.unique(target)) <= 50
 
 
+def select_columns(
+    path: str | Path, header: list[str], values: np.ndarray, wanted: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """The columns named ``wanted`` of ``values`` (n_rows, len(header)), in that order, and the
+    names of the columns left out. A wanted column the file lacks is an error naming it."""
+    missing = [name for name in wanted if name not in header]
+    if missing:
+        raise DataFileError(
+            f"{path}: no column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))}, which the model needs (it takes "
+            f"{', '.join(wanted)}; the file has {', '.join(header)})"
+        )
+    left_out = [name for name in header if name not in wanted]
+    return values[:, [header.index(name) for name in wanted]], left_out
+
+
+def class_labels(path: str | Path, column: str, values: np.ndarray, class_names: list[str]):
+    """``values`` of a target column as indices into a model's ``class_names`` (n_rows,) int; a
+    value that is not one of its classes is an error naming it."""
+    lookup = {name: index for index, name in enumerate(class_names)}
+    labels = np.empty(len(values), dtype=np.int64)
+    for row, value in enumerate(values):
+        index = lookup.get(f"{value:g}")
+        if index is None:
+            raise DataFileError(
+                f"{path}: column {column!r} holds {value:g}, which is not one of the model's "
+                f"classes ({', '.join(class_names)})"
+            )
+        labels[row] = index
+    return labels
+
+
 def load_csv(
     path: str | Path,
     *,
@@ -69,12 +101,17 @@ def load_csv(
     task: str = "auto",
     test_fraction: float = 0.2,
     seed: int = 0,
+    features: list[str] | None = None,
+    class_names: list[str] | None = None,
 ) -> Dataset:
     """Load a numeric CSV table; ``target`` names the column to predict (default: the last).
 
     ``task`` is ``classification``, ``regression`` or ``auto`` (whole-number targets with at most
-    50 distinct values are classes). Class labels are the sorted distinct target values, mapped to
-    0..k-1; ``class_names`` keeps the original values.
+    50 distinct values are classes; a target with other numbers cannot be classes). Class labels
+    are the sorted distinct target values, mapped to 0..k-1; ``class_names`` keeps the original
+    values. A model's own contract can be given instead: ``features`` (the columns it takes, by
+    name and in its order; the file's other columns are listed in ``extra["ignored_columns"]``)
+    and ``class_names`` (its classes, which the target values must be among).
     """
     if task not in ("auto", "classification", "regression"):
         raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
@@ -84,12 +121,22 @@ def load_csv(
         raise ValueError(f"{path}: no column named {target!r}; columns are: {', '.join(header)}")
     if len(header) < 2:
         raise DataFileError(f"{path}: needs at least one feature column besides {target!r}")
-    index = header.index(target)
-    features = [name for name in header if name != target]
-    X = np.delete(values, index, axis=1)
-    y_values = values[:, index]
+    y_values = values[:, header.index(target)]
+    if features is None:
+        features = [name for name in header if name != target]
+    if target in features:
+        raise ValueError(f"{path}: column {target!r} cannot be both the target and a feature")
+    X, left_out = select_columns(path, header, values, features)
+    ignored = [name for name in left_out if name != target]
+    whole = bool(np.all(y_values == np.round(y_values)))
     if task == "auto":
-        task = "classification" if _is_classification(y_values) else "regression"
+        task = "classification" if class_names or _is_classification(y_values) else "regression"
+    if task == "classification" and not whole:
+        example = y_values[y_values != np.round(y_values)][0]
+        raise DataFileError(
+            f"{path}: column {target!r} holds numbers that are not whole (such as {example:g}), "
+            "so they cannot be class labels: it is a regression target"
+        )
     metadata = {
         "task": task,
         "feature_names": features,
@@ -97,10 +144,14 @@ def load_csv(
         "description": f"table {Path(path).name}, target column {target!r}",
     }
     if task == "classification":
-        classes, y = np.unique(y_values, return_inverse=True)
-        if len(classes) < 2:
-            raise DataFileError(f"{path}: column {target!r} has a single class")
-        metadata["class_names"] = [f"{c:g}" for c in classes]
+        if class_names is None:
+            classes, y = np.unique(y_values, return_inverse=True)
+            if len(classes) < 2:
+                raise DataFileError(f"{path}: column {target!r} has a single class")
+            class_names = [f"{c:g}" for c in classes]
+        else:
+            y = class_labels(path, target, y_values, class_names)
+        metadata["class_names"] = list(class_names)
         y = y.astype(np.int64)
     else:
         y = y_values[:, None]
@@ -108,4 +159,5 @@ def load_csv(
         Path(path).stem, X, y, test_fraction=test_fraction, seed=seed, **metadata
     )
     dataset.extra["target"] = target
+    dataset.extra["ignored_columns"] = ignored
     return dataset

@@ -28,7 +28,7 @@ from glassnet.losses import get_loss
 from glassnet.metrics import r2
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
-from glassnet.preprocessing import Standardizer
+from glassnet.preprocessing import Standardize, scaled
 from glassnet.train import train_step
 
 #: What the page may ask for. Anything outside gets an error message, never a traceback.
@@ -171,15 +171,15 @@ class Session:
         self.settings = settings
         self.data = self._load_data()
         self.classification = self.data.task == "classification"
-        self.scaling = Standardizer.fit(self.data.X_train) if settings.dataset == "custom" else None
-        self.X_train = self._scaled(self.data.X_train)
-        self.X_test = self._scaled(self.data.X_test)
+        self.X_train, self.X_test = self.data.X_train, self.data.X_test
         self.y_train = self._targets(self.data.y_train)
         self.y_test = self._targets(self.data.y_test)
         self.loss = get_loss(settings.loss)
         if network is None:
             sizes = [2, *settings.hidden, self.data.n_outputs]
             network = mlp(sizes, activation=settings.activation, seed=settings.seed)
+            if settings.dataset == "custom":  # clicked points: any scale, standardised inside
+                network = scaled(network, inputs=self.X_train)
         elif network.out_features != self.data.n_outputs:
             raise SettingsError(
                 f"the model has {network.out_features} outputs; this data set needs "
@@ -209,9 +209,6 @@ class Session:
         return load(s.dataset, n_samples=s.n_samples, test_fraction=s.test_fraction, seed=s.seed,
                     noise=None if s.dataset == "xor" else s.noise)  # fmt: skip
 
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return self.scaling.transform(X) if self.scaling is not None else X
-
     def _targets(self, y: np.ndarray) -> np.ndarray:
         if self.classification and self.settings.loss == "mse":
             return one_hot(y, self.data.n_outputs)  # the XOR tutorial's way: MSE on one-hot rows
@@ -232,8 +229,6 @@ class Session:
         if s.dataset != "custom":
             meta["n_samples"] = s.n_samples
             meta["noise"] = None if s.dataset == "xor" else s.noise
-        if self.scaling is not None:
-            meta["standardize"] = self.scaling.to_dict()
         return meta
 
     def _make_grid(self) -> dict:
@@ -246,7 +241,7 @@ class Session:
         xs = np.linspace(low[0], high[0], GRID)
         ys = np.linspace(high[1], low[1], GRID)  # rows from the top of the picture down
         points = np.array([[x, y] for y in ys for x in xs])
-        return {"low": low.tolist(), "high": high.tolist(), "inputs": self._scaled(points)}
+        return {"low": low.tolist(), "high": high.tolist(), "inputs": points}
 
     # ------------------------------------------------------------------ training
     def train_one_batch(self) -> None:
@@ -322,7 +317,7 @@ class Session:
         step = GRID // NEURON_GRID
         neurons = []
         for layer in self.network.layers[:-1]:
-            if layer.params:  # a Dense: its neurons are shown after their activation
+            if layer.params or layer.is_scaling:  # neurons are shown after their activation
                 continue
             values = record[layer.name]["output"].reshape(GRID, GRID, -1)[::step, ::step]
             neurons.append({"layer": layer.name, "kind": type(layer).__name__,
@@ -373,7 +368,7 @@ class Session:
     def explain(self, point: list[float], label: float, weight: dict | None) -> dict:
         """``glassnet explain``'s walkthrough of one step on one point, and for one weight its
         analytic gradient beside the central finite difference."""
-        X = self._scaled(np.array([point], dtype=np.float64))
+        X = np.array([point], dtype=np.float64)
         if self.classification:
             if label not in range(self.data.n_outputs):
                 raise SettingsError(f"label must be 0 to {self.data.n_outputs - 1}; got {label!r}")
@@ -471,7 +466,7 @@ class Session:
                 f"the playground shows 2-D data; this model takes {network.in_features} inputs"
             )
         for layer in network.layers:
-            if not isinstance(layer, (Dense, *ACTIVATIONS.values())):
+            if not isinstance(layer, (Dense, Standardize, *ACTIVATIONS.values())):
                 raise SettingsError(f"the playground cannot show a {type(layer).__name__} brick")
         return network
 
@@ -480,7 +475,7 @@ class Session:
         hidden = [layer.fan_out for layer in network.layers if isinstance(layer, Dense)][:-1]
         names = {cls: name for name, cls in ACTIVATIONS.items()}
         activations = [names[type(layer)] for layer in network.layers[:-1]
-                       if not isinstance(layer, Dense)]  # fmt: skip
+                       if not isinstance(layer, Dense) and not layer.is_scaling]  # fmt: skip
         activation = activations[0] if activations else self.settings.activation
         loss = network.metadata.get("loss", self.settings.loss)
         values = {**asdict(self.settings), "hidden": hidden, "activation": activation,
