@@ -1,6 +1,7 @@
 import gzip
 import hashlib
 import http.server
+import re
 import sys
 import threading
 from pathlib import Path
@@ -332,3 +333,57 @@ def test_csv_errors_name_row_and_column(tmp_path):
         load_csv(write_table(tmp_path / "empty.csv", ""))
     with pytest.raises(FileNotFoundError):
         load_csv(tmp_path / "absent.csv")
+
+
+def big_table(path, rows=3000, bad=None):
+    """A numeric table of ``rows`` rows; ``bad = (row, column, text)`` writes one odd cell."""
+    values = np.arange(rows * 3, dtype=float).reshape(rows, 3) / 7
+    lines = ["a,b,c"] + [",".join(f"{v:.10g}" for v in row) for row in values]
+    if bad is not None:
+        row, column, text = bad
+        cells = lines[row + 1].split(",")
+        cells[column] = text
+        lines[row + 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return values
+
+
+def test_the_fast_reader_reads_what_the_careful_one_does(tmp_path):
+    from glassnet.datasets.table import _read_carefully, read_numeric_csv
+
+    path = tmp_path / "t.csv"
+    values = big_table(path)
+    header, fast = read_numeric_csv(path)
+    assert header == ["a", "b", "c"]
+    np.testing.assert_array_equal(fast, _read_carefully(path, np.float64, False)[1])
+    np.testing.assert_allclose(fast, values, rtol=1e-9)
+    assert read_numeric_csv(path, dtype=np.float32)[1].dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [("Paris", "line 2502, column 'b': 'Paris' is not a number"),
+     ("inf", "line 2502, column 'b': 'inf' is not finite"),
+     ("", "line 2502, column 'b': '' is not a number (read empty cells as missing")],
+)  # fmt: skip
+def test_a_bad_cell_past_the_first_rows_is_named_exactly(tmp_path, cell, message):
+    from glassnet.datasets.table import read_numeric_csv
+
+    big_table(tmp_path / "t.csv", bad=(2500, 1, cell))
+    with pytest.raises(DataFileError, match=re.escape(message)):
+        read_numeric_csv(tmp_path / "t.csv")
+
+
+def test_empty_cells_are_missing_values_when_asked(tmp_path):
+    from glassnet.datasets.table import read_numeric_csv
+
+    big_table(tmp_path / "early.csv", bad=(5, 2, ""))
+    big_table(tmp_path / "late.csv", bad=(2500, 0, " "))  # past the rows sampled first
+    for name, (row, column) in (("early.csv", (5, 2)), ("late.csv", (2500, 0))):
+        _, values = read_numeric_csv(tmp_path / name, missing=True)
+        assert np.isnan(values[row, column]) and np.isnan(values).sum() == 1
+    big_table(tmp_path / "nan.csv", bad=(7, 2, "nan"))
+    with pytest.raises(DataFileError, match="line 9, column 'c': 'nan' is not finite"):
+        read_numeric_csv(tmp_path / "nan.csv", missing=True)
+    with pytest.raises(DataFileError, match="target column 'c' has an empty cell .data row 6"):
+        load_csv(tmp_path / "early.csv", target="c", missing=True)

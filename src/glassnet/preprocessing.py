@@ -20,15 +20,24 @@ from glassnet.layers import Layer
 
 
 def _statistics(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and standard deviations of ``values: (n_rows, n_columns)``; a column with
-    no spread gets a standard deviation of 1 (it is only shifted)."""
-    values = np.asarray(values, dtype=np.float64)
+    """Column means and standard deviations of ``values: (n_rows, n_columns)``, summed in float64
+    a block of rows at a time (no float64 copy of a large table); a column with no spread gets a
+    standard deviation of 1 (it is only shifted)."""
+    values = np.asarray(values)
     if values.ndim == 1:
         values = values[:, None]
-    if values.ndim != 2 or len(values) == 0 or not np.all(np.isfinite(values)):
+    if values.ndim != 2 or len(values) == 0 or values.dtype.kind not in "biuf":
+        raise ValueError(f"{what} must be a non-empty 2-D array of numbers")
+    blocks = range(0, len(values), 65536)
+    total = sum(values[start : start + 65536].sum(axis=0, dtype=np.float64) for start in blocks)
+    mean = total / len(values)
+    if not np.all(np.isfinite(mean)):
         raise ValueError(f"{what} must be a non-empty 2-D array of finite numbers")
-    std = values.std(axis=0)
-    return values.mean(axis=0), np.where(std > 0, std, 1.0)
+    squares = sum(np.square(values[start : start + 65536] - mean).sum(axis=0) for start in blocks)
+    if not np.all(np.isfinite(squares)):
+        raise ValueError(f"{what} must be a non-empty 2-D array of finite numbers")
+    std = np.sqrt(squares / len(values))
+    return mean, np.where(std > 0, std, 1.0)
 
 
 def _vector(values, name: str, brick: str) -> np.ndarray:

@@ -7,17 +7,87 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet.datasets.base import Dataset, hold_out_test
+from glassnet.datasets.base import Dataset
 from glassnet.datasets.idx import DataFileError
+from glassnet.split import split_rows
+
+#: Data rows read with Python's csv module before the fast reader runs, to see which columns
+#: have empty cells (missing values) in them.
+SAMPLE_ROWS = 1000
 
 
-def read_numeric_csv(path: str | Path) -> tuple[list[str], np.ndarray]:
+def read_numeric_csv(
+    path: str | Path, *, dtype=np.float64, missing: bool = False
+) -> tuple[list[str], np.ndarray]:
     """Read a CSV file with a header row and numbers in every other cell.
 
-    Returns ``(column_names, values)`` with values float64 ``(n_rows, n_columns)``. A cell that
-    is not a number (or is empty) raises :class:`DataFileError` naming its line and column.
+    Returns ``(column_names, values)`` with values ``(n_rows, n_columns)`` of ``dtype``. A cell
+    that is not a number, or is empty, raises :class:`DataFileError` naming its line and column;
+    with ``missing=True`` an empty cell is read as NaN instead.
+
+    NumPy's C reader (``numpy.loadtxt``) does the work; when it refuses the file, the file is
+    read again row by row, which names the first bad cell exactly.
     """
     path = Path(path)
+    header, empty_columns = _header_and_sample(path)
+    try:
+        values = _read_fast(path, len(header), dtype, empty_columns if missing else set())
+    except ValueError:
+        values = None
+    if values is None or not _finite(values, empty_columns if missing else set()):
+        return _read_carefully(path, dtype, missing)
+    return header, values
+
+
+def _header_and_sample(path: Path) -> tuple[list[str], set[int]]:
+    """The header's column names and the columns with an empty cell in the first rows."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [name.strip() for name in next(reader)]
+            empty: set[int] = set()
+            for _, row in zip(range(SAMPLE_ROWS), reader, strict=False):
+                if any(cell.strip() for cell in row):
+                    empty.update(i for i, cell in enumerate(row) if not cell.strip())
+        except StopIteration:
+            raise DataFileError(f"{path}: the file is empty (expected a header row)") from None
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise DataFileError(f"{path}: not a readable CSV text file ({error})") from None
+    return header, empty
+
+
+def _number_or_missing(cell: str) -> float:
+    """A cell of a column that may have empty cells: NaN for an empty one."""
+    if not cell.strip():
+        return np.nan
+    value = float(cell)
+    if not np.isfinite(value):
+        raise ValueError(cell)  # a written NaN or Inf is an error, not a missing value
+    return value
+
+
+def _read_fast(path: Path, columns: int, dtype, empty_columns: set[int]) -> np.ndarray | None:
+    """All cells through ``numpy.loadtxt``; ValueError where it finds something wrong."""
+    converters = {index: _number_or_missing for index in empty_columns}
+    values = np.loadtxt(path, delimiter=",", skiprows=1, dtype=dtype, ndmin=2, comments=None,
+                        quotechar='"', encoding="utf-8", converters=converters or None)  # fmt: skip
+    if values.shape[1] != columns or len(values) == 0:
+        return None
+    return values
+
+
+def _finite(values: np.ndarray, missing_columns: set[int]) -> bool:
+    """Whether every value is finite, but for NaN (missing cells) in ``missing_columns``."""
+    if not missing_columns:
+        flat = values.reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.isfinite(np.dot(flat, flat)) or np.all(np.isfinite(flat)))
+    others = [i for i in range(values.shape[1]) if i not in missing_columns]
+    return bool(np.all(np.isfinite(values[:, others])) and not np.any(np.isinf(values)))
+
+
+def _read_carefully(path: Path, dtype, missing: bool) -> tuple[list[str], np.ndarray]:
+    """Row by row with Python's csv module: slow, and exact about the first bad cell."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         try:
@@ -38,11 +108,16 @@ def read_numeric_csv(path: str | Path) -> tuple[list[str], np.ndarray]:
                     )
                 values = []
                 for column, cell in zip(header, row, strict=True):
+                    if missing and not cell.strip():
+                        values.append(np.nan)
+                        continue
                     try:
                         value = float(cell)
                     except ValueError:
+                        hint = "" if cell.strip() else " (read empty cells as missing: --missing)"
                         raise DataFileError(
                             f"{path}, line {line}, column {column!r}: {cell!r} is not a number"
+                            + hint
                         ) from None
                     if not np.isfinite(value):
                         raise DataFileError(
@@ -54,7 +129,7 @@ def read_numeric_csv(path: str | Path) -> tuple[list[str], np.ndarray]:
             raise DataFileError(f"{path}: not a readable CSV text file ({error})") from None
     if not rows:
         raise DataFileError(f"{path}: no data rows below the header")
-    return header, np.array(rows, dtype=np.float64)
+    return header, np.array(rows, dtype=dtype)
 
 
 def _is_classification(target: np.ndarray) -> bool:
@@ -67,6 +142,14 @@ def select_columns(
 ) -> tuple[np.ndarray, list[str]]:
     """The columns named ``wanted`` of ``values`` (n_rows, len(header)), in that order, and the
     names of the columns left out. A wanted column the file lacks is an error naming it."""
+    positions, left_out = column_positions(path, header, wanted)
+    return values[:, positions], left_out
+
+
+def column_positions(
+    path: str | Path, header: list[str], wanted: list[str]
+) -> tuple[list[int], list[str]]:
+    """The positions in ``header`` of the columns named ``wanted``, and the names left out."""
     missing = [name for name in wanted if name not in header]
     if missing:
         raise DataFileError(
@@ -75,7 +158,7 @@ def select_columns(
             f"{', '.join(wanted)}; the file has {', '.join(header)})"
         )
     left_out = [name for name in header if name not in wanted]
-    return values[:, [header.index(name) for name in wanted]], left_out
+    return [header.index(name) for name in wanted], left_out
 
 
 def class_labels(path: str | Path, column: str, values: np.ndarray, class_names: list[str]):
@@ -103,8 +186,14 @@ def load_csv(
     seed: int = 0,
     features: list[str] | None = None,
     class_names: list[str] | None = None,
+    dtype=np.float32,
+    missing: bool = False,
 ) -> Dataset:
     """Load a numeric CSV table; ``target`` names the column to predict (default: the last).
+
+    The features come out as ``dtype`` (float32, the networks' own, by default); with
+    ``missing=True`` an empty feature cell is NaN (to be filled by an
+    :class:`~glassnet.preprocessing.Impute` brick), while an empty target cell is an error.
 
     ``task`` is ``classification``, ``regression`` or ``auto`` (whole-number targets with at most
     50 distinct values are classes; a target with other numbers cannot be classes). Class labels
@@ -115,18 +204,24 @@ def load_csv(
     """
     if task not in ("auto", "classification", "regression"):
         raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
-    header, values = read_numeric_csv(path)
+    header, values = read_numeric_csv(path, dtype=dtype, missing=missing)
     target = header[-1] if target is None else target
     if target not in header:
         raise ValueError(f"{path}: no column named {target!r}; columns are: {', '.join(header)}")
     if len(header) < 2:
         raise DataFileError(f"{path}: needs at least one feature column besides {target!r}")
-    y_values = values[:, header.index(target)]
+    y_values = values[:, header.index(target)].astype(np.float64)
+    if missing and np.isnan(y_values).any():
+        row = int(np.flatnonzero(np.isnan(y_values))[0])
+        raise DataFileError(
+            f"{path}: the target column {target!r} has an empty cell (data row {row + 1}): "
+            "a target cannot be missing"
+        )
     if features is None:
         features = [name for name in header if name != target]
     if target in features:
         raise ValueError(f"{path}: column {target!r} cannot be both the target and a feature")
-    X, left_out = select_columns(path, header, values, features)
+    columns, left_out = column_positions(path, header, features)
     ignored = [name for name in left_out if name != target]
     whole = bool(np.all(y_values == np.round(y_values)))
     if task == "auto":
@@ -155,9 +250,12 @@ def load_csv(
         y = y.astype(np.int64)
     else:
         y = y_values[:, None]
-    dataset = hold_out_test(
-        Path(path).stem, X, y, test_fraction=test_fraction, seed=seed, **metadata
+    # rows and feature columns taken in one gather each, so no third copy of a large table exists
+    train_rows, test_rows = split_rows(
+        len(values), test_fraction, np.random.default_rng(seed), name="test_fraction"
     )
+    dataset = Dataset(Path(path).stem, values[np.ix_(train_rows, columns)], y[train_rows],
+                      values[np.ix_(test_rows, columns)], y[test_rows], **metadata)  # fmt: skip
     dataset.extra["target"] = target
     dataset.extra["ignored_columns"] = ignored
     return dataset
