@@ -187,3 +187,34 @@ def test_explain_and_trace_show_the_scaling_bricks(tables):
     assert "h3 = z3 std + mean   (3, 1)" in text and "dh3/dz3 = std" in text
     assert "dz1/dW1 = X_std" in text and "backward through standardize1" not in text
     assert "[lower by" in text  # a step small enough for a loss in squared price units
+
+
+def test_missing_values_are_an_explicit_choice_kept_in_the_model(tmp_path):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 2)) * [1, 100]
+    label = np.where(X[:, 0] + X[:, 1] / 100 > 0, 1, 0)
+    lines = ["a,b,label"] + [f"{a:.5g},{b:.5g},{y}" for (a, b), y in zip(X, label, strict=True)]
+    for row in range(5, 400, 9):  # about one row in nine misses a value
+        a, b, y = lines[row].split(",")
+        lines[row] = f",{b},{y}" if row % 2 else f"{a},,{y}"
+    table = tmp_path / "holes.csv"
+    table.write_text("\n".join(lines) + "\n")
+    message = "line 6, column 'a': '' is not a number (read empty cells as missing: --missing)"
+    assert_one_line_error(run_cli("train", table, "--target", "label"), message)
+    model = tmp_path / "holes.npz"
+    trained = run_cli("train", table, "--target", "label", "--missing", "median", "--save", model,
+                      "--json", "--quiet")  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads(trained.stdout)["test"]["accuracy"] > 0.9
+    network = glassnet.load(model)
+    assert network.layers[0].strategy == "median"
+    new = tmp_path / "new.csv"
+    new.write_text("b,a\n,2\n-300,\n")  # missing cells in the rows to predict, filled the same way
+    predicted = run_cli("predict", model, new)
+    assert predicted.returncode == 0, predicted.stderr
+    fill = network.layers[0].fill
+    expected = network.predict_proba(np.array([[2.0, fill[1]], [fill[0], -300.0]]))
+    rows = [line.split(",") for line in predicted.stdout.splitlines()[1:]]
+    np.testing.assert_allclose([[float(p) for p in row[1:]] for row in rows], expected, rtol=1e-5)
+    evaluated = run_cli("evaluate", model, table, "--json")
+    assert evaluated.returncode == 0, evaluated.stderr

@@ -106,3 +106,18 @@ def test_command_line_export_serves_what_glassnet_predict_gives(tmp_path):
     predicted = np.loadtxt(tmp_path / "pred.csv", delimiter=",", skiprows=1, usecols=(1, 2))
     assert "proba" in header or "p_" in header, header
     np.testing.assert_allclose(proba, predicted, atol=1e-5)
+
+
+def test_missing_values_are_filled_in_the_graph_too(tmp_path):
+    rng = np.random.default_rng(4)
+    raw = (rng.normal(size=(80, 3)) * [1, 50, 500]).astype(np.float32)
+    raw[rng.random(raw.shape) < 0.2] = np.nan
+    network = scaled(glassnet.mlp([3, 8, 2], seed=0), inputs=raw, missing="median")
+    path = export(network, tmp_path / "filled.onnx")
+    assert [node.op_type for node in onnx.load(path).graph.node][:4] == [
+        "IsNaN",
+        "Where",
+        "Sub",
+        "Div",
+    ]
+    np.testing.assert_allclose(run(path, raw), network.predict(raw), rtol=1e-5, atol=1e-5)

@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import MSE, Dense, Network, ReLU, Rescale, SoftmaxCrossEntropy, Standardize, gradcheck
+from glassnet import (
+    MSE,
+    Dense,
+    Impute,
+    Network,
+    ReLU,
+    Rescale,
+    SoftmaxCrossEntropy,
+    Standardize,
+    gradcheck,
+)
 from glassnet.gradcheck import TOLERANCE
 from glassnet.io import FORMAT_VERSION, HEADER_KEY, ModelFileError, model_contents, write_archive
 from glassnet.preprocessing import scaled
@@ -141,3 +151,39 @@ def test_classifier_with_standardize_first(rng):
     glassnet.fit(network, X, labels, loss=SoftmaxCrossEntropy(), optimizer=glassnet.Adam(0.01),
                  epochs=40, progress=False)  # fmt: skip
     assert np.mean(network.predict_classes(X) == labels) > 0.95
+
+
+def test_impute_fills_missing_values_with_what_the_training_rows_suggest():
+    X = np.array([[1.0, 10.0, 5.0], [np.nan, 10.0, 6.0], [3.0, np.nan, 6.0], [4.0, 40.0, np.nan]])
+    assert Impute.fit(X, "mean").fill.tolist() == [8 / 3, 20.0, 17 / 3]
+    assert Impute.fit(X, "median").fill.tolist() == [3.0, 10.0, 6.0]
+    assert Impute.fit(X, "most_frequent").fill.tolist() == [1.0, 10.0, 6.0]
+    brick = Impute.fit(X, "median")
+    out = brick.forward(X)
+    np.testing.assert_array_equal(out, [[1, 10, 5], [3, 10, 6], [3, 10, 6], [4, 40, 6]])
+    grad = brick.backward(np.ones_like(X))  # a filled value does not depend on the input
+    np.testing.assert_array_equal(grad, ~np.isnan(X))
+    with pytest.raises(ValueError, match="column 1 has no values"):
+        Impute.fit(np.array([[1.0, np.nan], [2.0, np.nan]]))
+    with pytest.raises(ValueError, match="strategy must be one of mean, median, most_frequent"):
+        Impute.fit(X, "mode")
+
+
+def test_a_network_with_impute_first_takes_missing_values_and_no_inf(rng, tmp_path):
+    X = rng.normal(size=(60, 3)) * [1, 100, 1000]
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = np.nan_to_num(X[:, :1], nan=0.5) * 3 + 1
+    network = scaled(Network([Dense(3, 4), ReLU(), Dense(4, 1)], seed=0, dtype=np.float64),
+                     inputs=X, targets=y, missing="mean")  # fmt: skip
+    assert [type(layer).__name__ for layer in network.layers][:2] == ["Impute", "Standardize"]
+    errors = gradcheck(network, MSE(), X[:8], y[:8])
+    assert max(errors.values()) < TOLERANCE, errors
+    filled = np.where(np.isnan(X), network.layers[0].fill, X)
+    np.testing.assert_allclose(network.predict(X), network.predict(filled))
+    glassnet.save(network, tmp_path / "m.npz")
+    np.testing.assert_array_equal(glassnet.load(tmp_path / "m.npz").predict(X), network.predict(X))
+    X[3, 2] = np.inf
+    with pytest.raises(ValueError, match=r"X contains Inf \(first at row 3, column 2\)"):
+        network.predict(X)
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        Network([Dense(3, 1)], seed=0).predict(np.full((1, 3), np.nan))

@@ -15,7 +15,7 @@ from glassnet.layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Si
 from glassnet.losses import MAE, MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from glassnet.network import Network, mlp
 from glassnet.optim import SGD, Adam, Optimizer
-from glassnet.preprocessing import Rescale, Standardize
+from glassnet.preprocessing import Impute, Rescale, Standardize
 from glassnet.train import History, evaluate, fit, train_step
 
 try:
@@ -35,6 +35,7 @@ __all__ = [
     "EarlyStopping",
     "History",
     "Identity",
+    "Impute",
     "Layer",
     "LeakyReLU",
     "Loss",

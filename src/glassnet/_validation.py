@@ -48,10 +48,21 @@ def first_non_finite(X: np.ndarray, name: str, problem: str = "contains NaN or I
             raise ValueError(f"{name} {problem} (first at {where})")
 
 
-def check_features(X, n_features: int, *, name: str = "X", dtype=None) -> np.ndarray:
+def _first_infinite(X: np.ndarray, name: str, problem: str = "contains Inf") -> None:
+    """Raise a ValueError naming the first Inf of ``X`` (NaN, a missing value, is let through)."""
+    if X.dtype.kind == "f":
+        bad = np.argwhere(np.isinf(X))
+        if len(bad):
+            raise ValueError(f"{name} {problem} (first at row {bad[0][0]}, column {bad[0][1]})")
+
+
+def check_features(
+    X, n_features: int, *, name: str = "X", dtype=None, allow_missing: bool = False
+) -> np.ndarray:
     """A finite real 2-D array ``(n_samples, n_features)``, cast to ``dtype`` when one is given,
     or a ValueError/TypeError naming it. A cast that overflows (float64 values beyond float32's
-    range) is an error too, not a silent Inf."""
+    range) is an error too, not a silent Inf. With ``allow_missing``, NaN (a missing value) may
+    be in it, Inf still not."""
     X = as_array(X, name)
     if X.dtype.kind not in "biuf":  # bool, integers, floats
         raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
@@ -65,13 +76,14 @@ def check_features(X, n_features: int, *, name: str = "X", dtype=None) -> np.nda
         )
     if len(X) == 0:
         raise ValueError(f"{name} is empty (0 samples)")
-    first_non_finite(X, name)
+    check = _first_infinite if allow_missing else first_non_finite
+    check(X, name)
     if dtype is None or X.dtype == dtype:
         return X
     if X.dtype.kind == "f" and np.dtype(dtype).itemsize < X.dtype.itemsize:  # can overflow
         with np.errstate(over="ignore"):  # reported just below, with its place
             cast = X.astype(dtype)
-        first_non_finite(cast, name, f"holds values beyond the range of {cast.dtype}")
+        check(cast, name, f"holds values beyond the range of {cast.dtype}")
         return cast
     return X.astype(dtype)
 

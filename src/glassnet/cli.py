@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--validation-fraction", type=_probability, help="training rows held out (0: none)"
     )
     train.add_argument(
+        "--missing",
+        choices=["error", "mean", "median", "most-frequent"],
+        default="error",
+        help="empty cells of a .csv's features: an error (default), or filled with the training "
+        "rows' column mean, median or most frequent value, kept in the model",
+    )
+    train.add_argument(
         "--scale-target",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -246,7 +253,11 @@ def _load_dataset(
     """The data set ``name``; for a saved model, ``contract`` (from :func:`_table_contract`) reads
     a table its way: its target, task, columns by name and classes."""
     fraction = args.test_fraction if args.test_fraction is not None else test_fraction
-    table = contract or {"target": args.target, "task": args.task}
+    table = contract or {
+        "target": args.target,
+        "task": args.task,
+        "missing": getattr(args, "missing", "error") != "error",
+    }
     data = load(
         name,
         data_dir=args.data_dir,
@@ -276,7 +287,12 @@ def _table_contract(args: argparse.Namespace, network: Network, source: str) -> 
     task = meta.get("task", "classification")
     if args.task not in ("auto", task):
         raise ValueError(f"model {args.model} is a {task} model; --task {args.task} contradicts it")
-    contract = {"target": target, "task": task, "features": meta.get("feature_names")}
+    contract = {
+        "target": target,
+        "task": task,
+        "features": meta.get("feature_names"),
+        "missing": network.layers[0].accepts_missing,
+    }
     if task == "classification":
         contract["class_names"] = meta.get("class_names")
     return contract
@@ -334,7 +350,10 @@ def command_train(args: argparse.Namespace) -> int:
     if recipe.standardize:  # tables: the scaling is part of the network
         scale_target = recipe.scale_target and data.task == "regression"
         network = scaled(
-            network, inputs=data.X_train, targets=data.y_train if scale_target else None
+            network,
+            inputs=data.X_train,
+            targets=data.y_train if scale_target else None,
+            missing=None if args.missing == "error" else args.missing.replace("-", "_"),
         )
     X_train, X_test = data.X_train, data.X_test
     talk = not (args.quiet or args.json)
@@ -561,7 +580,7 @@ def _read_input(path: Path, network: Network) -> np.ndarray:
             X = X[None, :]
         return X
     if path.suffix == ".csv":
-        header, values = read_numeric_csv(path)
+        header, values = read_numeric_csv(path, missing=network.layers[0].accepts_missing)
         wanted = network.metadata.get("feature_names")
         if not wanted:  # a model without column names takes the columns in their order
             return values
@@ -624,7 +643,7 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
         X, y, task, n_classes = data.X_test, data.y_test, data.task, data.n_outputs
     elif source.lower().endswith(".csv"):
         contract = _table_contract(args, network, source)
-        header, values = read_numeric_csv(source)
+        header, values = read_numeric_csv(source, missing=contract["missing"])
         target = contract["target"]
         if target not in header:
             raise ValueError(f"{source}: no target column {target!r}")

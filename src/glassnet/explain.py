@@ -50,8 +50,8 @@ def _symbols(trace: Trace) -> list[dict]:
                 }
             )
             after_dense = 0
-        elif dense_count == 0:  # before the first Dense: the input, standardised
-            out = "X_std"
+        elif dense_count == 0:  # before the first Dense: the input, filled and standardised
+            out = {"Impute": "X_filled", "Standardize": "X_std"}.get(layer.kind, "X'")
             names.append({"in": previous, "out": out, "k": 0})
         else:
             out = f"h{dense_count}" + "'" * after_dense
@@ -71,6 +71,7 @@ _FORWARD = {
     "Dropout": "{i} * mask / (1 - p)",
     "Standardize": "({i} - mean) / std",
     "Rescale": "{i} std + mean",
+    "Impute": "{i}, with fill where missing",
 }
 _LOCAL = {
     "Sigmoid": "{o} (1 - {o})",
@@ -81,6 +82,7 @@ _LOCAL = {
     "Dropout": "mask / (1 - p)",
     "Standardize": "1 / std",
     "Rescale": "std",
+    "Impute": "1 where {i} is given, else 0",
 }
 _LOSS_VALUE = {
     "MSE": "mean(({o} - y)^2)",

@@ -49,6 +49,8 @@ class Layer:
     #: Whether the brick is part of the model's data contract (a fixed scaling of inputs or
     #: outputs, see :mod:`glassnet.preprocessing`) rather than of what it learns.
     is_scaling: bool = False
+    #: Whether the brick, standing first, takes missing values (NaN) in the network's input.
+    accepts_missing: bool = False
     #: glassnet's bricks by class name, filled as each is defined (a saved network names them).
     types: dict[str, type[Layer]] = {}
 

@@ -184,9 +184,12 @@ class Network:
         return [("parameters", self._vector, self._grad_vector)]
 
     # ------------------------------------------------------------------ forward and backward
-    def _as_input(self, x: np.ndarray) -> np.ndarray:
+    def _as_input(self, x: np.ndarray, name: str = "X") -> np.ndarray:
         """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype."""
-        return check_features(x, self.in_features, dtype=self.dtype)
+        missing = self.layers[0].accepts_missing  # an Impute first fills NaN
+        return check_features(
+            x, self.in_features, name=name, dtype=self.dtype, allow_missing=missing
+        )
 
     def forward(
         self, x: np.ndarray, *, training: bool = False, record: dict | None = None

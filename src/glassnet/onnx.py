@@ -3,10 +3,12 @@
 Each brick becomes the ONNX operator that computes the same thing at inference: Dense is
 ``Gemm`` (``x W + b``), ReLU ``Relu``, LeakyReLU ``LeakyRelu``, Sigmoid ``Sigmoid``, Tanh
 ``Tanh``, Softmax ``Softmax`` over the features, Identity and Dropout (inactive at inference)
-``Identity``; the scaling bricks are ``Sub`` and ``Div`` (Standardize) and ``Mul`` and ``Add``
-(Rescale). The input ``input`` is ``(batch, in_features)`` with a free batch dimension, the
-output ``output`` is what :meth:`~glassnet.network.Network.predict` returns: a model trained on a
-table takes raw rows and gives its target in its own units, like ``glassnet predict``.
+``Identity``; the scaling bricks are ``Sub`` and ``Div`` (Standardize), ``Mul`` and ``Add``
+(Rescale), ``IsNaN`` and ``Where`` (Impute). The input ``input`` is ``(batch, in_features)``
+with a free batch dimension, the output ``output`` is what
+:meth:`~glassnet.network.Network.predict` returns: a model trained on a table takes raw rows
+(NaN where a value is missing, if it has an Impute brick) and gives its target in its own
+units, like ``glassnet predict``.
 
 Needs the ``onnx`` extra: ``pip install 'glassnet[onnx]'``.
 """
@@ -22,7 +24,7 @@ from glassnet import __version__
 from glassnet.io import write_atomically
 from glassnet.layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from glassnet.network import Network
-from glassnet.preprocessing import Rescale, Standardize
+from glassnet.preprocessing import Impute, Rescale, Standardize
 
 #: The ONNX operator set the exported graphs use (onnxruntime 1.14 and later run it).
 OPSET = 17
@@ -64,7 +66,11 @@ def to_onnx(network: Network, *, include_preprocessing: bool = True):
         layers = layers[1:]
     for layer in layers:
         name = layer.name
-        if isinstance(layer, Standardize):
+        if isinstance(layer, Impute):
+            missing = f"{name}.missing"
+            nodes.append(helper.make_node("IsNaN", [current], [missing], name=missing))
+            add("Where", [missing, constant(f"{name}.fill", layer.fill[None, :]), current], name)
+        elif isinstance(layer, Standardize):
             add("Sub", [current, constant(f"{name}.mean", layer.mean)], f"{name}.centred")
             add("Div", [current, constant(f"{name}.std", layer.std)], name)
         elif isinstance(layer, Rescale):

@@ -6,7 +6,9 @@ explain, trace, gradcheck, ONNX, the playground) applies it without knowing it i
 - :class:`Standardize` stands first: raw feature columns in, columns of mean 0 and standard
   deviation 1 (of the training rows) out;
 - :class:`Rescale` stands last in a regressor: the network learns the standardised target, and
-  this brick turns its outputs back into the target's own units.
+  this brick turns its outputs back into the target's own units;
+- :class:`Impute` stands first when a table has missing values (NaN): it fills them with values
+  learned from the training rows (the column's mean, median or most frequent value).
 
 Both have no parameters: their statistics are fixed when they are made (``fit``) and saved in
 their config like any brick's settings.
@@ -142,16 +144,112 @@ class Rescale(_ColumnScaling):
         return np.multiply(grad_out, std, out=self._buffer("grad", grad_out.shape, grad_out.dtype))
 
 
-def scaled(network, *, inputs: np.ndarray | None = None, targets: np.ndarray | None = None):
-    """``network`` with a :class:`Standardize` brick for ``inputs`` (n_rows, in_features) in
-    front and a :class:`Rescale` brick for ``targets`` (n_rows, out_features) behind, each
-    fitted on those rows (the training rows) when given: a new Network sharing the bricks,
-    dtype, Generator and metadata."""
+#: How :meth:`Impute.fit` picks a column's fill value.
+IMPUTE_STRATEGIES = ("mean", "median", "most_frequent")
+
+
+class Impute(Layer):
+    """``x`` where it is a number, ``fill`` where it is missing (NaN), per column.
+
+    Stands first in a network, where it fixes the input width (``len(fill)``) and lets the
+    network take rows with NaN in them; Inf is still refused at the door.
+    """
+
+    is_scaling = True
+    accepts_missing = True
+
+    def __init__(self, fill, strategy: str = "given") -> None:
+        super().__init__()
+        self.fill = _vector(fill, "fill", "Impute")
+        self.strategy = str(strategy)
+        self._cast = {}
+
+    @classmethod
+    def fit(cls, values: np.ndarray, strategy: str = "mean") -> Impute:
+        """Fill values from the columns of ``values: (n_rows, columns)`` (training rows, NaN where
+        missing): each column's ``mean``, ``median`` or ``most_frequent`` value."""
+        if strategy not in IMPUTE_STRATEGIES:
+            raise ValueError(f"Impute: strategy must be one of {', '.join(IMPUTE_STRATEGIES)}, "
+                             f"got {strategy!r}")  # fmt: skip
+        values = np.asarray(values)
+        if values.ndim != 2 or len(values) == 0:
+            raise ValueError("Impute.fit: the values must be a non-empty 2-D array")
+        fill = []
+        for column in range(values.shape[1]):
+            present = values[:, column][~np.isnan(values[:, column])].astype(np.float64)
+            if len(present) == 0:
+                raise ValueError(f"Impute.fit: column {column} has no values to learn a fill from")
+            if strategy == "mean":
+                fill.append(present.mean())
+            elif strategy == "median":
+                fill.append(np.median(present))
+            else:
+                distinct, counts = np.unique(present, return_counts=True)
+                fill.append(distinct[np.argmax(counts)])  # the smallest of the most frequent
+        return cls(fill, strategy)
+
+    @property
+    def in_features(self) -> int:
+        return len(self.fill)
+
+    def output_features(self, in_features: int) -> int:
+        if in_features != len(self.fill):
+            raise ValueError(f"{self.name} fills {len(self.fill)} columns but gets {in_features}")
+        return in_features
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """x: (batch, columns), NaN where missing -> (batch, columns), filled."""
+        if x.dtype not in self._cast:
+            self._cast[x.dtype] = np.broadcast_to(self.fill.astype(x.dtype), (1, len(self.fill)))
+        self._missing = np.isnan(x, out=self._buffer("missing", x.shape, bool))
+        out = self._buffer("out", x.shape, x.dtype)
+        np.copyto(out, x)
+        np.copyto(out, np.broadcast_to(self._cast[x.dtype], x.shape), where=self._missing)
+        return out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        if not self.input_grad:  # first in the network: its input is the data
+            return None
+        # dL/dx = dL/dx_filled where x was a number; a filled value does not depend on x
+        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        np.copyto(grad, grad_out)
+        grad[self._missing] = 0
+        return grad
+
+    def config(self) -> dict:
+        return {"type": "Impute", "fill": self.fill.tolist(), "strategy": self.strategy}
+
+    def summary_label(self) -> str:
+        return f"Impute({len(self.fill)} columns, {self.strategy})"
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state["_cast"] = {}
+        state.pop("_missing", None)
+        return state
+
+
+def scaled(
+    network,
+    *,
+    inputs: np.ndarray | None = None,
+    targets: np.ndarray | None = None,
+    missing: str | None = None,
+):
+    """``network`` with scaling bricks fitted on training rows around it: an :class:`Impute`
+    (``missing``: its strategy) and a :class:`Standardize` for ``inputs`` (n_rows, in_features)
+    in front, a :class:`Rescale` for ``targets`` (n_rows, out_features) behind. A new Network
+    sharing the bricks, dtype, Generator and metadata."""
     from glassnet.network import Network
 
     layers = list(network.layers)
     if inputs is not None:
-        layers.insert(0, Standardize.fit(inputs))
+        front = []
+        if missing is not None:
+            front.append(Impute.fit(inputs, missing))
+            inputs = front[0].forward(np.asarray(inputs)).copy()
+        front.append(Standardize.fit(inputs))
+        layers[:0] = front
     if targets is not None:
         layers.append(Rescale.fit(targets))
     result = Network(layers, dtype=network.dtype, rng=network.rng)

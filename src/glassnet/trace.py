@@ -16,10 +16,10 @@ from glassnet.layers import Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from glassnet.losses import Loss, get_loss
 from glassnet.network import Network
 from glassnet.optim import SGD, Optimizer
-from glassnet.preprocessing import Rescale, Standardize
+from glassnet.preprocessing import Impute, Rescale, Standardize
 
 #: Bricks that act on each element alone: their derivative is an array like their output.
-ELEMENTWISE = (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Dropout, Standardize, Rescale)
+ELEMENTWISE = (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Dropout, Standardize, Rescale, Impute)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet._blas import one_thread, products_on_one_thread
-from glassnet._validation import check_features, check_positive_int, check_targets
+from glassnet._validation import check_positive_int, check_targets
 from glassnet.callbacks import Callback, ProgressBar
 from glassnet.checkpoint import (
     TrainingPosition,
@@ -153,7 +153,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Loss (plus the L2 term) and metrics of ``network`` on ``(X, y)``, in inference mode."""
     loss = get_loss(loss)
-    X = check_features(X, network.in_features)
+    X = network._as_input(X)
     y = check_targets(y, loss, len(X), network.out_features)
     outputs = network.predict(X)
     logs = {"loss": loss.value(outputs, y) + network.l2_penalty(l2)}
@@ -244,7 +244,7 @@ def fit(
     metric_names = list(metrics) if metrics is not None else default_metrics(loss)
     metric_functions = {name: get_metric(name) for name in metric_names}
 
-    X = check_features(X, network.in_features, dtype=network.dtype)
+    X = network._as_input(X)
     y = check_targets(y, loss, len(X), network.out_features)
     if y.dtype.kind == "f" or loss.task == "regression":
         y = y.astype(network.dtype, copy=False)
@@ -254,7 +254,7 @@ def fit(
         train_rows, val_rows = split_validation(len(X), validation_fraction, rng)
         validation_data = (X[val_rows], y[val_rows])
     if validation_data is not None:
-        X_val = check_features(validation_data[0], network.in_features, name="X_val")
+        X_val = network._as_input(validation_data[0], name="X_val")
         y_val = check_targets(
             validation_data[1], loss, len(X_val), network.out_features, name="y_val"
         )

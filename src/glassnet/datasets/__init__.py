@@ -69,6 +69,7 @@ def load(
     task: str = "auto",
     features: list[str] | None = None,
     class_names: list[str] | None = None,
+    missing: bool = False,
     download: bool = True,
     progress: bool = True,
 ) -> Dataset:
@@ -84,6 +85,7 @@ def load(
     seed : seed of the synthetic points and of the test split
     target, task : the target column and the task of a CSV table (see :func:`load_csv`)
     features, class_names : a model's columns and classes, to read a CSV table its way
+    missing : read empty cells of a CSV table's features as NaN (missing values)
     """
     if name == "xor-table":
         X, y = xor_table()
@@ -100,7 +102,7 @@ def load(
         )
     if name.lower().endswith(".csv"):
         return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed,
-                        features=features, class_names=class_names)  # fmt: skip
+                        features=features, class_names=class_names, missing=missing)  # fmt: skip
     if name in _GENERATORS:
         options = {"seed": seed}
         if noise is not None:
