@@ -218,3 +218,52 @@ def test_missing_values_are_an_explicit_choice_kept_in_the_model(tmp_path):
     np.testing.assert_allclose([[float(p) for p in row[1:]] for row in rows], expected, rtol=1e-5)
     evaluated = run_cli("evaluate", model, table, "--json")
     assert evaluated.returncode == 0, evaluated.stderr
+
+
+def city_table(path, rng, rows=600):
+    """A table with a text column (a city), a numeric one and a text target."""
+    cities = np.array(["Paris", "Rome", "Oslo"])
+    city = cities[rng.integers(0, 3, rows)]
+    size = rng.normal(size=rows) * 50 + 100
+    bonus = {"Paris": 60.0, "Rome": 0.0, "Oslo": -60.0}
+    label = np.where(size + np.array([bonus[c] for c in city]) > 100, "big", "small")
+    lines = ["city,size,label"] + [
+        f"{c},{s:.4g},{y}" for c, s, y in zip(city, size, label, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return city, size, label
+
+
+def test_text_columns_are_categories_kept_in_the_model(tmp_path):
+    rng = np.random.default_rng(6)
+    city, size, label = city_table(tmp_path / "cities.csv", rng)
+    model = tmp_path / "cities.npz"
+    trained = run_cli("train", tmp_path / "cities.csv", "--target", "label", "--save", model,
+                      "--json", "--quiet")  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads(trained.stdout)["test"]["accuracy"] > 0.95  # the city matters
+    network = glassnet.load(model)
+    kinds = [type(layer).__name__ for layer in network.layers]
+    assert kinds[:3] == ["OneHot", "Standardize", "Dense"]
+    assert network.layers[0].categories == {0: ["Oslo", "Paris", "Rome"]}
+    assert network.metadata["class_names"] == ["big", "small"]
+    new = tmp_path / "new.csv"
+    new.write_text("size,city\n100,Paris\n100,Oslo\n")
+    predicted = run_cli("predict", model, new)
+    assert predicted.returncode == 0, predicted.stderr
+    assert [line.split(",")[0] for line in predicted.stdout.splitlines()[1:]] == ["big", "small"]
+    # the same on the Python side, with the category indices the table reader gives
+    raw = np.array([[1.0, 100.0], [0.0, 100.0]])  # Paris, Oslo
+    assert network.predict_classes(raw).tolist() == [0, 1]
+    session = onnxruntime.InferenceSession(str(export(network, tmp_path / "cities.onnx")))
+    onnx_out = session.run(["output"], {"input": raw.astype(np.float32)})[0]
+    np.testing.assert_allclose(onnx_out, network.predict(raw), rtol=1e-5, atol=1e-6)
+    evaluated = run_cli("evaluate", model, tmp_path / "cities.csv", "--json")
+    assert json.loads(evaluated.stdout)["test"] == json.loads(trained.stdout)["test"]
+    unseen = tmp_path / "unseen.csv"
+    unseen.write_text("city,size\nLima,100\n")
+    assert_one_line_error(run_cli("predict", model, unseen),
+                          "column 'city' holds 'Lima', which is not one of the model's "
+                          "categories ('Oslo', 'Paris', 'Rome')")  # fmt: skip
+    with pytest.raises(ValueError, match="column 0 holds 3.0, not an index of its 3 categories"):
+        network.predict(np.array([[3.0, 100.0]]))

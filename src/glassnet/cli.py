@@ -19,14 +19,14 @@ import numpy as np
 
 from glassnet import __version__, machine
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
-from glassnet.datasets.table import class_labels, read_numeric_csv, select_columns
+from glassnet.datasets.table import class_labels, read_table, select_columns
 from glassnet.explain import explain_step, render
 from glassnet.io import load as load_model
 from glassnet.io import save
 from glassnet.losses import get_loss
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
-from glassnet.preprocessing import Standardize, scaled
+from glassnet.preprocessing import OneHot, Standardize, scaled
 from glassnet.recipes import XOR_TUTORIAL, recipe_for
 from glassnet.schedules import SCHEDULES, get_schedule
 from glassnet.train import TrainingInterrupted, evaluate, fit, train_step
@@ -295,7 +295,19 @@ def _table_contract(args: argparse.Namespace, network: Network, source: str) -> 
     }
     if task == "classification":
         contract["class_names"] = meta.get("class_names")
+    contract["categories"] = model_categories(network)
+    if meta.get("text_target"):
+        contract["categories"][target] = meta.get("class_names")
     return contract
+
+
+def model_categories(network: Network) -> dict[str, list[str]]:
+    """A table model's text columns and their categories, by column name (its OneHot brick)."""
+    names = network.metadata.get("feature_names") or []
+    for layer in network.layers:
+        if isinstance(layer, OneHot) and len(names) == layer.width:
+            return {names[column]: values for column, values in layer.categories.items()}
+    return {}
 
 
 def _note_ignored(source: str, columns: list[str] | None) -> None:
@@ -339,8 +351,13 @@ def command_train(args: argparse.Namespace) -> int:
     )
     data = _load_dataset(name, args, args.seed, args.n_samples, args.noise)
     loss = args.loss or recipe.loss or data.loss
+    categories = {  # text columns: by position among the features
+        data.feature_names.index(name): names
+        for name, names in data.extra.get("categories", {}).items()
+    }
+    widths = [len(categories.get(i, [None])) for i in range(data.n_features)]  # one-hot blocks
     network = mlp(
-        [data.n_features, *recipe.hidden, data.n_outputs],
+        [sum(widths), *recipe.hidden, data.n_outputs],
         activation=recipe.activation,
         output=recipe.output,
         init=recipe.init,
@@ -354,7 +371,10 @@ def command_train(args: argparse.Namespace) -> int:
             inputs=data.X_train,
             targets=data.y_train if scale_target else None,
             missing=None if args.missing == "error" else args.missing.replace("-", "_"),
+            categories=categories,
         )
+    elif categories:
+        raise ValueError(f"{name} has text columns, which only a .csv table's recipe encodes")
     X_train, X_test = data.X_train, data.X_test
     talk = not (args.quiet or args.json)
     if talk:
@@ -397,6 +417,7 @@ def command_train(args: argparse.Namespace) -> int:
     )
     if data.extra.get("target"):
         network.metadata["target"] = data.extra["target"]
+        network.metadata["text_target"] = bool(data.extra.get("text_target"))
     if args.resume and not args.checkpoint:
         raise ValueError("--resume needs --checkpoint CKPT, the checkpoint to resume from")
     started = time.perf_counter()
@@ -580,7 +601,8 @@ def _read_input(path: Path, network: Network) -> np.ndarray:
             X = X[None, :]
         return X
     if path.suffix == ".csv":
-        header, values = read_numeric_csv(path, missing=network.layers[0].accepts_missing)
+        missing = network.layers[0].accepts_missing
+        header, values, _ = read_table(path, missing=missing, categories=model_categories(network))
         wanted = network.metadata.get("feature_names")
         if not wanted:  # a model without column names takes the columns in their order
             return values
@@ -643,7 +665,9 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
         X, y, task, n_classes = data.X_test, data.y_test, data.task, data.n_outputs
     elif source.lower().endswith(".csv"):
         contract = _table_contract(args, network, source)
-        header, values = read_numeric_csv(source, missing=contract["missing"])
+        header, values, _ = read_table(
+            source, missing=contract["missing"], categories=contract["categories"]
+        )
         target = contract["target"]
         if target not in header:
             raise ValueError(f"{source}: no target column {target!r}")
@@ -653,7 +677,9 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
         y_values = values[:, header.index(target)]
         task = contract["task"]
         names = contract.get("class_names") or []
-        if task == "classification":
+        if task == "classification" and meta.get("text_target"):
+            y = y_values.astype(np.int64)  # read as indices of the model's classes
+        elif task == "classification":
             y = class_labels(source, target, y_values, names)
         else:
             y = y_values[:, None]

@@ -4,7 +4,8 @@ Each brick becomes the ONNX operator that computes the same thing at inference: 
 ``Gemm`` (``x W + b``), ReLU ``Relu``, LeakyReLU ``LeakyRelu``, Sigmoid ``Sigmoid``, Tanh
 ``Tanh``, Softmax ``Softmax`` over the features, Identity and Dropout (inactive at inference)
 ``Identity``; the scaling bricks are ``Sub`` and ``Div`` (Standardize), ``Mul`` and ``Add``
-(Rescale), ``IsNaN`` and ``Where`` (Impute). The input ``input`` is ``(batch, in_features)``
+(Rescale), ``IsNaN`` and ``Where`` (Impute), ``Slice``, ``Equal``, ``Cast`` and ``Concat``
+(OneHot, on category indices). The input ``input`` is ``(batch, in_features)``
 with a free batch dimension, the output ``output`` is what
 :meth:`~glassnet.network.Network.predict` returns: a model trained on a table takes raw rows
 (NaN where a value is missing, if it has an Impute brick) and gives its target in its own
@@ -24,7 +25,7 @@ from glassnet import __version__
 from glassnet.io import write_atomically
 from glassnet.layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from glassnet.network import Network
-from glassnet.preprocessing import Impute, Rescale, Standardize
+from glassnet.preprocessing import Impute, OneHot, Rescale, Standardize
 
 #: The ONNX operator set the exported graphs use (onnxruntime 1.14 and later run it).
 OPSET = 17
@@ -66,7 +67,10 @@ def to_onnx(network: Network, *, include_preprocessing: bool = True):
         layers = layers[1:]
     for layer in layers:
         name = layer.name
-        if isinstance(layer, Impute):
+        if isinstance(layer, OneHot):
+            _one_hot(layer, current, nodes, initializers, numpy_helper, helper, network.dtype)
+            current = name
+        elif isinstance(layer, Impute):
             missing = f"{name}.missing"
             nodes.append(helper.make_node("IsNaN", [current], [missing], name=missing))
             add("Where", [missing, constant(f"{name}.fill", layer.fill[None, :]), current], name)
@@ -115,6 +119,33 @@ def to_onnx(network: Network, *, include_preprocessing: bool = True):
     helper.set_model_props(model, {"glassnet": json.dumps(plain)})
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _one_hot(layer, current, nodes, initializers, numpy_helper, helper, dtype) -> None:
+    """OneHot as standard operators: each input column sliced out, a category column compared
+    with its indices 0..k-1 (``Equal``, cast to floats), the pieces joined again (``Concat``)."""
+    element = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    pieces = []
+    for column in range(layer.width):
+        piece = f"{layer.name}.column{column}"
+        bounds = [f"{piece}.{end}" for end in ("start", "stop", "axis")]
+        for bound, value in zip(bounds, (column, column + 1, 1), strict=True):
+            initializers.append(numpy_helper.from_array(np.array([value], np.int64), bound))
+        nodes.append(helper.make_node("Slice", [current, *bounds], [piece], name=piece))
+        if column in layer.categories:
+            indices = f"{piece}.indices"
+            count = len(layer.categories[column])
+            initializers.append(
+                numpy_helper.from_array(np.arange(count, dtype=dtype)[None, :], indices)
+            )
+            nodes.append(
+                helper.make_node("Equal", [piece, indices], [f"{piece}.is"], name=f"{piece}.is")
+            )
+            nodes.append(helper.make_node("Cast", [f"{piece}.is"], [f"{piece}.hot"],
+                                          name=f"{piece}.hot", to=element))  # fmt: skip
+            piece = f"{piece}.hot"
+        pieces.append(piece)
+    nodes.append(helper.make_node("Concat", pieces, [layer.name], name=layer.name, axis=1))
 
 
 def export(network: Network, path: str | Path, *, include_preprocessing: bool = True) -> Path:

@@ -8,7 +8,9 @@ explain, trace, gradcheck, ONNX, the playground) applies it without knowing it i
 - :class:`Rescale` stands last in a regressor: the network learns the standardised target, and
   this brick turns its outputs back into the target's own units;
 - :class:`Impute` stands first when a table has missing values (NaN): it fills them with values
-  learned from the training rows (the column's mean, median or most frequent value).
+  learned from the training rows (the column's mean, median or most frequent value);
+- :class:`OneHot` turns the columns that hold categories (as indices into their sorted names,
+  the way :func:`~glassnet.datasets.table.read_table` reads a text column) into one-hot blocks.
 
 Both have no parameters: their statistics are fixed when they are made (``fit``) and saved in
 their config like any brick's settings.
@@ -144,6 +146,74 @@ class Rescale(_ColumnScaling):
         return np.multiply(grad_out, std, out=self._buffer("grad", grad_out.shape, grad_out.dtype))
 
 
+class OneHot(Layer):
+    """Category columns into one-hot blocks; the other columns pass through, in place.
+
+    ``categories`` maps an input column's position to its categories' names: that column holds
+    an index into them (0, 1, ...), and becomes ``len(names)`` columns of 0 and 1. The names are
+    the model's contract: a table is read with them, and a name not among them is an error.
+    """
+
+    is_scaling = True
+
+    def __init__(self, in_features: int, categories: dict) -> None:
+        super().__init__()
+        self.width = int(in_features)
+        self.categories = {int(k): [str(n) for n in v] for k, v in dict(categories).items()}
+        if not self.categories or any(not 0 <= k < self.width for k in self.categories):
+            raise ValueError(f"OneHot: category columns must lie in 0..{self.width - 1}")
+        if any(len(names) == 0 for names in self.categories.values()):
+            raise ValueError("OneHot: every category column needs at least one category")
+        start, self._starts = 0, {}
+        for column in range(self.width):
+            self._starts[column] = start
+            start += len(self.categories.get(column, [None]))
+        self.out_width = start
+        self._plain = [c for c in range(self.width) if c not in self.categories]
+
+    @property
+    def in_features(self) -> int:
+        return self.width
+
+    def output_features(self, in_features: int) -> int:
+        if in_features != self.width:
+            raise ValueError(f"{self.name} takes {self.width} columns but gets {in_features}")
+        return self.out_width
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """x: (batch, in_features), category indices in the category columns -> (batch, out)."""
+        out = self._buffer("out", (len(x), self.out_width), x.dtype)
+        out.fill(0)
+        out[:, [self._starts[c] for c in self._plain]] = x[:, self._plain]
+        rows = np.arange(len(x))
+        for column, names in self.categories.items():
+            codes = x[:, column]
+            index = codes.astype(np.int64)
+            if np.any(index != codes) or index.min() < 0 or index.max() >= len(names):
+                bad = codes[(index != codes) | (index < 0) | (index >= len(names))][0]
+                raise ValueError(
+                    f"{self.name}: column {column} holds {float(bad)!r}, not an index of its "
+                    f"{len(names)} categories"
+                )
+            out[rows, self._starts[column] + index] = 1
+        return out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        if not self.input_grad:  # first in the network: its input is the data
+            return None
+        # dL/dx = dL/dout for a plain column; 0 for an index (one-hot is flat between indices)
+        grad = np.zeros((len(grad_out), self.width), dtype=grad_out.dtype)
+        grad[:, self._plain] = grad_out[:, [self._starts[c] for c in self._plain]]
+        return grad
+
+    def config(self) -> dict:
+        categories = {str(k): v for k, v in self.categories.items()}
+        return {"type": "OneHot", "in_features": self.width, "categories": categories}
+
+    def summary_label(self) -> str:
+        return f"OneHot({len(self.categories)} category columns, fixed)"
+
+
 #: How :meth:`Impute.fit` picks a column's fill value.
 IMPUTE_STRATEGIES = ("mean", "median", "most_frequent")
 
@@ -235,19 +305,25 @@ def scaled(
     inputs: np.ndarray | None = None,
     targets: np.ndarray | None = None,
     missing: str | None = None,
+    categories: dict[int, list[str]] | None = None,
 ):
     """``network`` with scaling bricks fitted on training rows around it: an :class:`Impute`
-    (``missing``: its strategy) and a :class:`Standardize` for ``inputs`` (n_rows, in_features)
-    in front, a :class:`Rescale` for ``targets`` (n_rows, out_features) behind. A new Network
-    sharing the bricks, dtype, Generator and metadata."""
+    (``missing``: its strategy), a :class:`OneHot` (``categories``: names by input column) and a
+    :class:`Standardize` for ``inputs`` (n_rows, columns) in front, a :class:`Rescale` for
+    ``targets`` (n_rows, out_features) behind. A new Network sharing the bricks, dtype, Generator
+    and metadata."""
     from glassnet.network import Network
 
     layers = list(network.layers)
     if inputs is not None:
-        front = []
+        front: list[Layer] = []
+        inputs = np.asarray(inputs)
         if missing is not None:
             front.append(Impute.fit(inputs, missing))
-            inputs = front[0].forward(np.asarray(inputs)).copy()
+        if categories:
+            front.append(OneHot(inputs.shape[1], categories))
+        for brick in front:
+            inputs = brick.forward(inputs).copy()
         front.append(Standardize.fit(inputs))
         layers[:0] = front
     if targets is not None:

@@ -70,6 +70,7 @@ def load(
     features: list[str] | None = None,
     class_names: list[str] | None = None,
     missing: bool = False,
+    categories: dict[str, list[str]] | None = None,
     download: bool = True,
     progress: bool = True,
 ) -> Dataset:
@@ -86,6 +87,7 @@ def load(
     target, task : the target column and the task of a CSV table (see :func:`load_csv`)
     features, class_names : a model's columns and classes, to read a CSV table its way
     missing : read empty cells of a CSV table's features as NaN (missing values)
+    categories : a model's text columns and their categories, to read a CSV table its way
     """
     if name == "xor-table":
         X, y = xor_table()
@@ -102,7 +104,8 @@ def load(
         )
     if name.lower().endswith(".csv"):
         return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed,
-                        features=features, class_names=class_names, missing=missing)  # fmt: skip
+                        features=features, class_names=class_names, missing=missing,
+                        categories=categories)  # fmt: skip
     if name in _GENERATORS:
         options = {"seed": seed}
         if noise is not None:

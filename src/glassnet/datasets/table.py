@@ -39,8 +39,96 @@ def read_numeric_csv(
     return header, values
 
 
-def _header_and_sample(path: Path) -> tuple[list[str], set[int]]:
-    """The header's column names and the columns with an empty cell in the first rows."""
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def read_table(
+    path: str | Path, *, dtype=np.float32, missing: bool = False, categories: dict | None = None
+) -> tuple[list[str], np.ndarray, dict[str, list[str]]]:
+    """Read a CSV table whose columns hold numbers or text (categories).
+
+    Returns ``(column_names, values, categories)``: ``values`` ``(n_rows, n_columns)`` of
+    ``dtype``, where a text column holds each cell's index in ``categories[name]`` (its sorted
+    distinct values). A column is text when a cell of it in the first rows is not a number, or
+    when ``categories`` (a model's, by column name) names it; a value missing from the model's
+    categories is an error naming the column and the value. With ``missing=True`` an empty cell
+    is NaN in a numeric column and the category ``""`` in a text one.
+    """
+    path = Path(path)
+    given = dict(categories or {})
+    found: set[int] = set()
+    header, empty_columns = _header_and_sample(path, found)
+    text_columns = sorted(found | {header.index(name) for name in given if name in header})
+    if not text_columns:
+        header, values = read_numeric_csv(path, dtype=dtype, missing=missing)
+        return header, values, {}
+    cells: dict[int, list] = {index: [] for index in text_columns}
+    try:
+        values = _read_fast_with_text(path, header, dtype, empty_columns if missing else set(),
+                                      text_columns, cells, missing)  # fmt: skip
+    except ValueError:
+        values = None
+    if values is None:
+        cells = {index: [] for index in text_columns}
+        header, values = _read_carefully(path, dtype, missing, cells)
+    learned = {}
+    for index, column_cells in cells.items():
+        name = header[index]
+        column_cells = np.asarray(column_cells, dtype=str)
+        known = given.get(name)
+        if known is None:
+            known = sorted(set(column_cells.tolist()))
+        known_array = np.asarray(known, dtype=str)
+        codes = np.searchsorted(known_array, column_cells)
+        codes = np.minimum(codes, len(known_array) - 1)
+        unseen = known_array[codes] != column_cells
+        if unseen.any():
+            value = str(column_cells[np.flatnonzero(unseen)[0]])
+            raise DataFileError(
+                f"{path}: column {name!r} holds {value!r}, which is not one of the model's "
+                f"categories ({', '.join(map(repr, known))})"
+            )
+        values[:, index] = codes
+        learned[name] = list(known)
+    return header, values, learned
+
+
+def _read_fast_with_text(path, header, dtype, empty_columns, text_columns, cells, missing):
+    """``numpy.loadtxt`` for the numeric columns, then for the text ones (as strings)."""
+    numeric = [i for i in range(len(header)) if i not in text_columns]
+    common = {"delimiter": ",", "skiprows": 1, "ndmin": 2, "comments": None, "quotechar": '"',
+              "encoding": "utf-8"}  # fmt: skip
+    text = np.loadtxt(path, dtype=str, usecols=text_columns, **common)
+    text = np.char.strip(text)
+    if not missing and (text == "").any():
+        raise ValueError("an empty text cell")  # the careful reader names it
+    values = np.zeros((len(text), len(header)), dtype=dtype)
+    if numeric:
+        converters = {numeric.index(i): _number_or_missing for i in empty_columns if i in numeric}
+        numbers = np.loadtxt(path, dtype=dtype, usecols=numeric, converters=converters or None,
+                             **common)  # fmt: skip
+        if numbers.shape != (len(text), len(numeric)):
+            return None
+        allowed = {numeric.index(i) for i in empty_columns if i in numeric}
+        if not _finite(numbers, allowed):
+            return None
+        values[:, numeric] = numbers
+    for position, index in enumerate(text_columns):
+        cells[index] = text[:, position]
+    return values
+
+
+def _header_and_sample(path: Path, text: set[int] | None = None) -> tuple[list[str], set[int]]:
+    """The header's column names and the columns with an empty cell in the first rows; the
+    columns whose cells there are mostly not numbers are added to ``text`` when it is given (a
+    few odd cells in a column of numbers are bad cells, not categories)."""
+    words: dict[int, int] = {}
+    numbers: dict[int, int] = {}
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         try:
@@ -49,10 +137,17 @@ def _header_and_sample(path: Path) -> tuple[list[str], set[int]]:
             for _, row in zip(range(SAMPLE_ROWS), reader, strict=False):
                 if any(cell.strip() for cell in row):
                     empty.update(i for i, cell in enumerate(row) if not cell.strip())
+                    if text is not None:
+                        for i, cell in enumerate(row):
+                            if cell.strip():
+                                kind = numbers if _is_number(cell) else words
+                                kind[i] = kind.get(i, 0) + 1
         except StopIteration:
             raise DataFileError(f"{path}: the file is empty (expected a header row)") from None
         except (UnicodeDecodeError, csv.Error) as error:
             raise DataFileError(f"{path}: not a readable CSV text file ({error})") from None
+    if text is not None:
+        text.update(i for i, count in words.items() if count > numbers.get(i, 0))
     return header, empty
 
 
@@ -86,8 +181,13 @@ def _finite(values: np.ndarray, missing_columns: set[int]) -> bool:
     return bool(np.all(np.isfinite(values[:, others])) and not np.any(np.isinf(values)))
 
 
-def _read_carefully(path: Path, dtype, missing: bool) -> tuple[list[str], np.ndarray]:
-    """Row by row with Python's csv module: slow, and exact about the first bad cell."""
+def _read_carefully(
+    path: Path, dtype, missing: bool, text: dict[int, list] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Row by row with Python's csv module: slow, and exact about the first bad cell. The cells
+    of the columns that are keys of ``text`` are appended to its lists as they are (stripped),
+    with 0 in their place in the values."""
+    text = {} if text is None else text
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         try:
@@ -107,7 +207,16 @@ def _read_carefully(path: Path, dtype, missing: bool) -> tuple[list[str], np.nda
                         f"{path}, line {line}: {len(row)} cells but the header has {len(header)}"
                     )
                 values = []
-                for column, cell in zip(header, row, strict=True):
+                for index, (column, cell) in enumerate(zip(header, row, strict=True)):
+                    if index in text:
+                        if not cell.strip() and not missing:
+                            raise DataFileError(
+                                f"{path}, line {line}, column {column!r}: the cell is empty "
+                                "(read empty cells as missing: --missing)"
+                            )
+                        text[index].append(cell.strip())
+                        values.append(0.0)
+                        continue
                     if missing and not cell.strip():
                         values.append(np.nan)
                         continue
@@ -188,12 +297,15 @@ def load_csv(
     class_names: list[str] | None = None,
     dtype=np.float32,
     missing: bool = False,
+    categories: dict[str, list[str]] | None = None,
 ) -> Dataset:
     """Load a numeric CSV table; ``target`` names the column to predict (default: the last).
 
     The features come out as ``dtype`` (float32, the networks' own, by default); with
     ``missing=True`` an empty feature cell is NaN (to be filled by an
     :class:`~glassnet.preprocessing.Impute` brick), while an empty target cell is an error.
+    Text columns are categories (see :func:`read_table`): their names are in
+    ``extra["categories"]`` (``categories`` gives a model's), and a text target is class labels.
 
     ``task`` is ``classification``, ``regression`` or ``auto`` (whole-number targets with at most
     50 distinct values are classes; a target with other numbers cannot be classes). Class labels
@@ -204,7 +316,10 @@ def load_csv(
     """
     if task not in ("auto", "classification", "regression"):
         raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}")
-    header, values = read_numeric_csv(path, dtype=dtype, missing=missing)
+    wanted = dict(categories or {})
+    if class_names is not None and target is not None and not all(map(_is_number, class_names)):
+        wanted[target] = class_names  # a text target: the model's classes are its categories
+    header, values, found = read_table(path, dtype=dtype, missing=missing, categories=wanted)
     target = header[-1] if target is None else target
     if target not in header:
         raise ValueError(f"{path}: no column named {target!r}; columns are: {', '.join(header)}")
@@ -224,6 +339,12 @@ def load_csv(
     columns, left_out = column_positions(path, header, features)
     ignored = [name for name in left_out if name != target]
     whole = bool(np.all(y_values == np.round(y_values)))
+    text_target = target in found
+    if text_target:
+        if task == "regression":
+            raise DataFileError(f"{path}: column {target!r} holds text: it cannot be a regression "
+                                "target")  # fmt: skip
+        task, class_names = "classification", found[target]
     if task == "auto":
         task = "classification" if class_names or _is_classification(y_values) else "regression"
     if task == "classification" and not whole:
@@ -239,7 +360,9 @@ def load_csv(
         "description": f"table {Path(path).name}, target column {target!r}",
     }
     if task == "classification":
-        if class_names is None:
+        if text_target:
+            y = y_values.astype(np.int64)
+        elif class_names is None:
             classes, y = np.unique(y_values, return_inverse=True)
             if len(classes) < 2:
                 raise DataFileError(f"{path}: column {target!r} has a single class")
@@ -258,4 +381,6 @@ def load_csv(
                       values[np.ix_(test_rows, columns)], y[test_rows], **metadata)  # fmt: skip
     dataset.extra["target"] = target
     dataset.extra["ignored_columns"] = ignored
+    dataset.extra["categories"] = {name: found[name] for name in features if name in found}
+    dataset.extra["text_target"] = text_target
     return dataset
