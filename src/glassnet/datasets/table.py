@@ -14,6 +14,9 @@ from glassnet.split import split_rows
 #: Data rows read with Python's csv module before the fast reader runs, to see which columns
 #: have empty cells (missing values) in them.
 SAMPLE_ROWS = 1000
+#: How ``numpy.loadtxt`` reads a table: a header row, commas, double quotes, no comments.
+_LOADTXT = {"delimiter": ",", "skiprows": 1, "ndmin": 2, "comments": None, "quotechar": '"',
+            "encoding": "utf-8"}  # fmt: skip
 
 
 def read_numeric_csv(
@@ -101,9 +104,7 @@ def read_table(
 def _read_fast_with_text(path, header, dtype, empty_columns, text_columns, cells, missing):
     """``numpy.loadtxt`` for the numeric columns, then for the text ones (as strings)."""
     numeric = [i for i in range(len(header)) if i not in text_columns]
-    common = {"delimiter": ",", "skiprows": 1, "ndmin": 2, "comments": None, "quotechar": '"',
-              "encoding": "utf-8"}  # fmt: skip
-    text = np.loadtxt(path, dtype=str, usecols=text_columns, **common)
+    text = np.loadtxt(path, dtype=str, usecols=text_columns, **_LOADTXT)
     text = np.char.strip(text)
     if not missing and (text == "").any():
         raise ValueError("an empty text cell")  # the careful reader names it
@@ -111,7 +112,7 @@ def _read_fast_with_text(path, header, dtype, empty_columns, text_columns, cells
     if numeric:
         converters = {numeric.index(i): _number_or_missing for i in empty_columns if i in numeric}
         numbers = np.loadtxt(path, dtype=dtype, usecols=numeric, converters=converters or None,
-                             **common)  # fmt: skip
+                             **_LOADTXT)  # fmt: skip
         if numbers.shape != (len(text), len(numeric)):
             return None
         allowed = {numeric.index(i) for i in empty_columns if i in numeric}
@@ -164,8 +165,7 @@ def _number_or_missing(cell: str) -> float:
 def _read_fast(path: Path, columns: int, dtype, empty_columns: set[int]) -> np.ndarray | None:
     """All cells through ``numpy.loadtxt``; ValueError where it finds something wrong."""
     converters = {index: _number_or_missing for index in empty_columns}
-    values = np.loadtxt(path, delimiter=",", skiprows=1, dtype=dtype, ndmin=2, comments=None,
-                        quotechar='"', encoding="utf-8", converters=converters or None)  # fmt: skip
+    values = np.loadtxt(path, dtype=dtype, converters=converters or None, **_LOADTXT)
     if values.shape[1] != columns or len(values) == 0:
         return None
     return values
@@ -361,7 +361,7 @@ def load_csv(
     }
     if task == "classification":
         if text_target:
-            y = y_values.astype(np.int64)
+            y = y_values  # already the indices of its categories
         elif class_names is None:
             classes, y = np.unique(y_values, return_inverse=True)
             if len(classes) < 2:
