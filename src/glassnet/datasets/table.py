@@ -33,6 +33,11 @@ def read_numeric_csv(
     """
     path = Path(path)
     header, empty_columns = _header_and_sample(path)
+    return _read_numbers(path, header, empty_columns, dtype, missing)
+
+
+def _read_numbers(path: Path, header, empty_columns, dtype, missing: bool):
+    """:func:`read_numeric_csv` once the first rows are sampled."""
     try:
         values = _read_fast(path, len(header), dtype, empty_columns if missing else set())
     except ValueError:
@@ -68,7 +73,7 @@ def read_table(
     header, empty_columns = _header_and_sample(path, found)
     text_columns = sorted(found | {header.index(name) for name in given if name in header})
     if not text_columns:
-        header, values = read_numeric_csv(path, dtype=dtype, missing=missing)
+        header, values = _read_numbers(path, header, empty_columns, dtype, missing)
         return header, values, {}
     cells: dict[int, list] = {index: [] for index in text_columns}
     try:
