@@ -19,7 +19,7 @@ import numpy as np
 
 from glassnet import __version__, machine
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
-from glassnet.datasets.table import class_labels, read_table, select_columns
+from glassnet.datasets.table import class_labels, is_table, read_table, select_columns
 from glassnet.explain import explain_step, render
 from glassnet.io import load as load_model
 from glassnet.io import save
@@ -90,10 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a network on a data set (none: the XOR tutorial's 2-3-2 network)",
         description=(
             "Train a multilayer perceptron. DATASET is one of "
-            f"{', '.join(DATASETS)}, or a path to a .csv table. Without DATASET: the XOR "
-            "tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, mean "
-            "squared error plus L2, fan-in-uniform init, full-batch gradient descent) on the XOR "
-            "truth table. Every option not given takes the data set's recipe value."
+            f"{', '.join(DATASETS)}, or a path to a .csv or .parquet table. Without DATASET: "
+            "the XOR tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, "
+            "mean squared error plus L2, fan-in-uniform init, full-batch gradient descent) on the "
+            "XOR truth table. Every option not given takes the data set's recipe value."
         ),
     )
     train.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
@@ -162,9 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(evaluate_)
     _output_options(evaluate_)
 
-    predict = commands.add_parser("predict", help="predict for the rows of a .csv or .npy file")
+    predict = commands.add_parser(
+        "predict", help="predict for the rows of a .csv, .parquet or .npy file"
+    )
     predict.add_argument("model", metavar="MODEL")
-    predict.add_argument("input", metavar="INPUT", help="a .csv (header row) or .npy file")
+    predict.add_argument(
+        "input", metavar="INPUT", help="a .csv (header row), .parquet or .npy file"
+    )
     predict.add_argument("-o", "--output", metavar="FILE", help="write a .csv here (else stdout)")
 
     explain_ = commands.add_parser(
@@ -277,7 +281,7 @@ def _table_contract(args: argparse.Namespace, network: Network, source: str) -> 
     feature columns (by name) and classes. Options that contradict the model are refused."""
     meta = network.metadata
     target = meta.get("target")
-    if target is None or not source.lower().endswith(".csv"):
+    if target is None or not is_table(source):
         return None
     if args.target is not None and args.target != target:
         raise ValueError(
@@ -356,6 +360,9 @@ def command_train(args: argparse.Namespace) -> int:
         for name, names in data.extra.get("categories", {}).items()
     }
     widths = [len(categories.get(i, [None])) for i in range(data.n_features)]  # one-hot blocks
+    if categories and args.missing in ("mean", "median"):
+        print(f"glassnet: note: empty cells of text columns are filled with their most frequent "
+              f"category, not a {args.missing}", file=sys.stderr)  # fmt: skip
     network = mlp(
         [sum(widths), *recipe.hidden, data.n_outputs],
         activation=recipe.activation,
@@ -600,7 +607,7 @@ def _read_input(path: Path, network: Network) -> np.ndarray:
         if X.ndim == 1:
             X = X[None, :]
         return X
-    if path.suffix == ".csv":
+    if is_table(path):
         missing = network.layers[0].accepts_missing
         header, values, _ = read_table(path, missing=missing, categories=model_categories(network))
         wanted = network.metadata.get("feature_names")
@@ -609,7 +616,7 @@ def _read_input(path: Path, network: Network) -> np.ndarray:
         X, ignored = select_columns(path, header, values, wanted)
         _note_ignored(str(path), ignored)
         return X
-    raise ValueError(f"{path}: INPUT must be a .csv or .npy file")
+    raise ValueError(f"{path}: INPUT must be a .csv, .parquet or .npy file")
 
 
 def command_predict(args: argparse.Namespace) -> int:
@@ -653,7 +660,7 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
     """The first ``--rows`` rows of INPUT and their targets, scaled as the model expects."""
     meta = network.metadata
     source = args.input
-    if source in DATASETS or source.lower().endswith(".csv") and meta.get("target") is None:
+    if source in DATASETS or is_table(source) and meta.get("target") is None:
         data = _load_dataset(
             source,
             args,
@@ -663,7 +670,7 @@ def _explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarr
             meta.get("test_fraction"),
         )
         X, y, task, n_classes = data.X_test, data.y_test, data.task, data.n_outputs
-    elif source.lower().endswith(".csv"):
+    elif is_table(source):
         contract = _table_contract(args, network, source)
         header, values, _ = read_table(
             source, missing=contract["missing"], categories=contract["categories"]

@@ -11,6 +11,7 @@ import numpy as np
 from glassnet._blas import axpy
 from glassnet._errors import unknown_name
 from glassnet._validation import check_features
+from glassnet.frames import encode_rows
 from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
 from glassnet.losses import Loss
 
@@ -185,7 +186,10 @@ class Network:
 
     # ------------------------------------------------------------------ forward and backward
     def _as_input(self, x: np.ndarray, name: str = "X") -> np.ndarray:
-        """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype."""
+        """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype; a
+        DataFrame, or rows with text, encoded by the model's contract first (see
+        :mod:`glassnet.frames`)."""
+        x = encode_rows(x, self, name=name)
         missing = self.layers[0].accepts_missing  # an Impute first fills NaN
         return check_features(
             x, self.in_features, name=name, dtype=self.dtype, allow_missing=missing

@@ -235,9 +235,10 @@ class Impute(Layer):
         self._cast = {}
 
     @classmethod
-    def fit(cls, values: np.ndarray, strategy: str = "mean") -> Impute:
+    def fit(cls, values: np.ndarray, strategy: str = "mean", categorical=()) -> Impute:
         """Fill values from the columns of ``values: (n_rows, columns)`` (training rows, NaN where
-        missing): each column's ``mean``, ``median`` or ``most_frequent`` value."""
+        missing): each column's ``mean``, ``median`` or ``most_frequent`` value; the columns in
+        ``categorical`` (positions of category indices) always take their most frequent one."""
         if strategy not in IMPUTE_STRATEGIES:
             raise ValueError(f"Impute: strategy must be one of {', '.join(IMPUTE_STRATEGIES)}, "
                              f"got {strategy!r}")  # fmt: skip
@@ -249,9 +250,9 @@ class Impute(Layer):
             present = values[:, column][~np.isnan(values[:, column])].astype(np.float64)
             if len(present) == 0:
                 raise ValueError(f"Impute.fit: column {column} has no values to learn a fill from")
-            if strategy == "mean":
+            if strategy == "mean" and column not in categorical:
                 fill.append(present.mean())
-            elif strategy == "median":
+            elif strategy == "median" and column not in categorical:
                 fill.append(np.median(present))
             else:
                 distinct, counts = np.unique(present, return_counts=True)
@@ -319,7 +320,7 @@ def scaled(
         front: list[Layer] = []
         inputs = np.asarray(inputs)
         if missing is not None:
-            front.append(Impute.fit(inputs, missing))
+            front.append(Impute.fit(inputs, missing, categorical=set(categories or ())))
         if categories:
             front.append(OneHot(inputs.shape[1], categories))
         for brick in front:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from glassnet._errors import unknown_name
+from glassnet.datasets.table import is_table
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,9 @@ RECIPES: dict[str, Recipe] = {
 
 
 def recipe_for(dataset: str) -> Recipe:
-    """The recipe of a data set name (a ``.csv`` path gets the table recipe)."""
-    name = "csv" if dataset.lower().endswith(".csv") else dataset
+    """The recipe of a data set name (a table's path gets the table recipe)."""
+    name = "csv" if is_table(dataset) else dataset
     if name not in RECIPES:
-        raise unknown_name("data set", dataset, [*RECIPES.keys() - {"csv"}, "a .csv path"])
+        tables = "a .csv or .parquet path"
+        raise unknown_name("data set", dataset, [*RECIPES.keys() - {"csv"}, tables])
     return RECIPES[name]

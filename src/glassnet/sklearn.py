@@ -33,10 +33,12 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from glassnet._errors import unknown_name
 from glassnet.callbacks import Callback
+from glassnet.frames import encode_frame, is_frame, learn_categories, text_columns
 from glassnet.layers import sigmoid, softmax
 from glassnet.metrics import accuracy, r2
 from glassnet.network import Network, mlp
 from glassnet.optim import SGD, Adam, Optimizer
+from glassnet.preprocessing import OneHot
 from glassnet.train import fit
 
 #: scikit-learn's activation names, and glassnet's own, as glassnet bricks.
@@ -192,9 +194,44 @@ class _GlassnetMLP(BaseEstimator):
     def _new_network(
         self, n_features: int, hidden: list[int], n_outputs: int, seed: int
     ) -> Network:
-        sizes = [n_features, *hidden, n_outputs]
+        """An MLP for ``n_features`` columns; text columns (``categories_``) enter through a
+        OneHot brick in front of it."""
+        categories = self._category_positions()
+        width = n_features + sum(len(names) - 1 for names in categories.values())
+        sizes = [width, *hidden, n_outputs]
         activation = _ACTIVATIONS[self.activation]
-        return mlp(sizes, activation=activation, dropout=self.dropout, dtype=self.dtype, seed=seed)
+        network = mlp(sizes, activation=activation, dropout=self.dropout, dtype=self.dtype,
+                      seed=seed)  # fmt: skip
+        if not categories:
+            return network
+        return Network([OneHot(n_features, categories), *network.layers], dtype=network.dtype,
+                       rng=network.rng)  # fmt: skip
+
+    def _category_positions(self) -> dict[int, list[str]]:
+        """``categories_`` by column position."""
+        names = [str(name) for name in getattr(self, "feature_names_in_", [])]
+        return {names.index(name): known for name, known in self.categories_.items()}
+
+    def _encode_categories(self, X):
+        """A DataFrame with its text columns (``categories_``) as category indices, names kept;
+        a value not among a column's categories is an error naming both."""
+        if not getattr(self, "categories_", None):
+            return X
+        if not is_frame(X):
+            raise ValueError(
+                f"the estimator was fitted on a DataFrame with text columns "
+                f"({', '.join(self.categories_)}); give a DataFrame with those columns"
+            )
+        names = [str(name) for name in X.columns]
+        absent = [name for name in self.categories_ if name not in names]
+        if absent:
+            raise ValueError(
+                f"X lacks the text column{'s' * (len(absent) > 1)} "
+                f"{', '.join(map(repr, absent))} the estimator was fitted on"
+            )
+        positions = {names.index(name): known for name, known in self.categories_.items()}
+        codes = encode_frame(X, names, positions)
+        return type(X)(codes, columns=X.columns, index=X.index)
 
     def _new_optimizer(self) -> Optimizer:
         if self.solver == "sgd":
@@ -208,6 +245,9 @@ class _GlassnetMLP(BaseEstimator):
     def _fit(self, X, y, *, incremental: bool, classes=None):
         hidden = self._check_params()
         first_call = not (incremental or self.warm_start) or not hasattr(self, "network_")
+        if first_call:
+            self.categories_ = learn_categories(X, text_columns(X)) if is_frame(X) else {}
+        X = self._encode_categories(X)
         X, y = validate_data(
             self,
             X,
@@ -225,6 +265,8 @@ class _GlassnetMLP(BaseEstimator):
         if first_call:
             self.network_ = self._new_network(X.shape[1], hidden, n_outputs, seed)
             self.network_.metadata["estimator"] = type(self).__name__
+            if hasattr(self, "feature_names_in_"):
+                self.network_.metadata["feature_names"] = [str(n) for n in self.feature_names_in_]
             self._optimizer = self._new_optimizer()
             self.n_iter_ = 0
             self.t_ = 0
@@ -293,7 +335,8 @@ class _GlassnetMLP(BaseEstimator):
 
     def _outputs(self, X) -> np.ndarray:
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(self, self._encode_categories(X), reset=False,
+                          dtype=(np.float64, np.float32))  # fmt: skip
         return self.network_.predict(X)
 
     # ------------------------------------------------------------------ the network's numbers
@@ -329,8 +372,12 @@ class MLPClassifier(ClassifierMixin, _GlassnetMLP):
     scikit-learn's own: ``dropout`` (probability after every hidden layer) and ``dtype``
     (``"float32"``, the default, or ``"float64"``).
 
+    A DataFrame's text and ``category`` columns are categories: the network takes them through a
+    :class:`~glassnet.preprocessing.OneHot` brick, and a value not seen in ``fit`` is an error.
+
     Attributes: ``network_`` (the glassnet Network), ``classes_``, ``n_features_in_``,
-    ``feature_names_in_`` (when X has string column names), ``n_outputs_``, ``loss_``,
+    ``feature_names_in_`` (when X has string column names), ``categories_`` (the text columns'
+    categories, by name), ``n_outputs_``, ``loss_``,
     ``loss_curve_``, ``best_loss_``, ``validation_scores_``, ``best_validation_score_``,
     ``n_iter_``, ``t_``, ``coefs_``, ``intercepts_``, ``out_activation_``.
     """

@@ -22,6 +22,7 @@ from glassnet.checkpoint import (
     save_checkpoint,
 )
 from glassnet.diagnostics import HealthMonitor, TrainingGuard
+from glassnet.frames import is_frame
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
 from glassnet.network import Network
@@ -244,6 +245,8 @@ def fit(
     metric_names = list(metrics) if metrics is not None else default_metrics(loss)
     metric_functions = {name: get_metric(name) for name in metric_names}
 
+    if is_frame(X) and not network.metadata.get("feature_names"):
+        network.metadata["feature_names"] = [str(column) for column in X.columns]
     X = network._as_input(X)
     y = check_targets(y, loss, len(X), network.out_features)
     if y.dtype.kind == "f" or loss.task == "regression":

@@ -32,7 +32,7 @@ from glassnet.datasets.synthetic import (
     xor,
     xor_table,
 )
-from glassnet.datasets.table import load_csv
+from glassnet.datasets.table import is_table, load_csv, load_table
 
 _GENERATORS = {
     "xor": xor,
@@ -53,7 +53,7 @@ _DEFAULT_SIZES = {
 #: The generated sets whose targets are values (regression), not classes.
 REGRESSION_SETS = ("sine", "surface")
 
-#: Every name ``load`` accepts (besides a path to a ``.csv`` file).
+#: Every name ``load`` accepts (besides a path to a ``.csv`` or ``.parquet`` table).
 DATASETS = ("xor-table", *_GENERATORS, "digits", "mnist", "fashion-mnist")
 
 
@@ -78,7 +78,7 @@ def load(
 
     Parameters
     ----------
-    name : one of :data:`DATASETS`, or a path ending in ``.csv``
+    name : one of :data:`DATASETS`, or a path ending in ``.csv`` or ``.parquet``
     data_dir : where MNIST-style files are looked for first (else ``GLASSNET_DATA_DIR``)
     n_samples, noise : size and noise of a synthetic set (defaults per set)
     test_fraction : rows held out for testing (synthetic sets, digits and tables; MNIST keeps
@@ -102,8 +102,8 @@ def load(
             input_shape=(2,),
             description="the XOR truth table (its 4 rows are also the test)",
         )
-    if name.lower().endswith(".csv"):
-        return load_csv(name, target=target, task=task, test_fraction=test_fraction, seed=seed,
+    if is_table(name):
+        return load_table(name, target=target, task=task, test_fraction=test_fraction, seed=seed,
                         features=features, class_names=class_names, missing=missing,
                         categories=categories)  # fmt: skip
     if name in _GENERATORS:
@@ -141,6 +141,7 @@ __all__ = [
     "circles",
     "load",
     "load_csv",
+    "load_table",
     "load_digits",
     "load_mnist",
     "moons",

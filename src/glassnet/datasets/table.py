@@ -9,6 +9,8 @@ import numpy as np
 
 from glassnet.datasets.base import Dataset
 from glassnet.datasets.idx import DataFileError
+from glassnet.datasets.parquet import read_parquet
+from glassnet.frames import category_codes
 from glassnet.split import split_rows
 
 #: Data rows read with Python's csv module before the fast reader runs, to see which columns
@@ -55,19 +57,31 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+#: The files read as tables: comma-separated text, and Parquet (through pyarrow).
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def is_table(path: str | Path) -> bool:
+    """Whether ``path`` names a table file (by its suffix)."""
+    return str(path).lower().endswith(TABLE_SUFFIXES)
+
+
 def read_table(
     path: str | Path, *, dtype=np.float32, missing: bool = False, categories: dict | None = None
 ) -> tuple[list[str], np.ndarray, dict[str, list[str]]]:
-    """Read a CSV table whose columns hold numbers or text (categories).
+    """Read a table whose columns hold numbers or text (categories): a CSV file, or a Parquet
+    one (see :mod:`glassnet.datasets.parquet`).
 
     Returns ``(column_names, values, categories)``: ``values`` ``(n_rows, n_columns)`` of
     ``dtype``, where a text column holds each cell's index in ``categories[name]`` (its sorted
     distinct values). A column is text when a cell of it in the first rows is not a number, or
     when ``categories`` (a model's, by column name) names it; a value missing from the model's
     categories is an error naming the column and the value. With ``missing=True`` an empty cell
-    is NaN in a numeric column and the category ``""`` in a text one.
+    is NaN (a missing value) in a numeric column and in a text one.
     """
     path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return read_parquet(path, dtype=dtype, missing=missing, categories=categories)
     given = dict(categories or {})
     found: set[int] = set()
     header, empty_columns = _header_and_sample(path, found)
@@ -90,18 +104,13 @@ def read_table(
         column_cells = np.asarray(column_cells, dtype=str)
         known = given.get(name)
         if known is None:
-            known = sorted(set(column_cells.tolist()))
-        known_array = np.asarray(known, dtype=str)
-        codes = np.searchsorted(known_array, column_cells)
-        codes = np.minimum(codes, len(known_array) - 1)
-        unseen = known_array[codes] != column_cells
-        if unseen.any():
-            value = str(column_cells[np.flatnonzero(unseen)[0]])
-            raise DataFileError(
-                f"{path}: column {name!r} holds {value!r}, which is not one of the model's "
-                f"categories ({', '.join(map(repr, known))})"
-            )
-        values[:, index] = codes
+            known = sorted(set(column_cells.tolist()) - {""})
+            if not known:
+                raise DataFileError(f"{path}: column {name!r} has no values")
+        try:
+            values[:, index] = category_codes(column_cells, known, f"{path}: column {name!r}")
+        except ValueError as error:
+            raise DataFileError(str(error)) from None
         learned[name] = list(known)
     return header, values, learned
 
@@ -291,7 +300,7 @@ def class_labels(path: str | Path, column: str, values: np.ndarray, class_names:
     return labels
 
 
-def load_csv(
+def load_table(
     path: str | Path,
     *,
     target: str | None = None,
@@ -304,7 +313,7 @@ def load_csv(
     missing: bool = False,
     categories: dict[str, list[str]] | None = None,
 ) -> Dataset:
-    """Load a numeric CSV table; ``target`` names the column to predict (default: the last).
+    """Load a table (CSV or Parquet); ``target`` names the column to predict (default: the last).
 
     The features come out as ``dtype`` (float32, the networks' own, by default); with
     ``missing=True`` an empty feature cell is NaN (to be filled by an
@@ -389,3 +398,7 @@ def load_csv(
     dataset.extra["categories"] = {name: found[name] for name in features if name in found}
     dataset.extra["text_target"] = text_target
     return dataset
+
+
+#: :func:`load_table` under its first name.
+load_csv = load_table
