@@ -185,7 +185,7 @@ def test_error_model_data_mismatch(tmp_path):
                           "expects 2 features per row", "has 5")  # fmt: skip
     (tmp_path / "notes.txt").write_text("hello")
     assert_one_line_error(
-        run_cli("predict", model, tmp_path / "notes.txt"), "must be a .csv or .npy"
+        run_cli("predict", model, tmp_path / "notes.txt"), "must be a .csv, .parquet or .npy"
     )
 
 
