@@ -21,13 +21,16 @@ def as_array(value, name: str) -> np.ndarray:
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def first_non_finite(X: np.ndarray, name: str, problem: str = "contains NaN or Inf") -> None:
+def first_non_finite(
+    X: np.ndarray, name: str, problem: str = "contains NaN or Inf", offset: int = 0
+) -> None:
     """Raise a ValueError naming the first NaN/Inf of a float array ``X`` (checked in blocks:
     no temporary as large as ``X``).
 
     The quick test is one number that is NaN or Inf when any entry is: ``X . X`` (a BLAS dot
     product, on every core) for contiguous float32/float64, else the sum. The search for the
-    culprit runs only when it fails (also when finite but huge values overflow it).
+    culprit runs only when it fails (also when finite but huge values overflow it). ``offset``
+    is the row number of ``X``'s first row, for the message.
     """
     if X.dtype.kind != "f":
         return
@@ -44,25 +47,42 @@ def first_non_finite(X: np.ndarray, name: str, problem: str = "contains NaN or I
         block = flat[start : start + 8192]
         bad = np.argwhere(~np.isfinite(block))
         if len(bad):
-            where = f"row {start + bad[0][0]}" + (f", column {bad[0][1]}" if X.ndim > 1 else "")
+            row = offset + start + bad[0][0]
+            where = f"row {row}" + (f", column {bad[0][1]}" if X.ndim > 1 else "")
             raise ValueError(f"{name} {problem} (first at {where})")
 
 
-def _first_infinite(X: np.ndarray, name: str, problem: str = "contains Inf") -> None:
+def _first_infinite(
+    X: np.ndarray, name: str, problem: str = "contains Inf", offset: int = 0
+) -> None:
     """Raise a ValueError naming the first Inf of ``X`` (NaN, a missing value, is let through)."""
     if X.dtype.kind == "f":
-        bad = np.argwhere(np.isinf(X))
-        if len(bad):
-            raise ValueError(f"{name} {problem} (first at row {bad[0][0]}, column {bad[0][1]})")
+        for start in range(0, len(X), _BLOCK):
+            bad = np.argwhere(np.isinf(X[start : start + _BLOCK]))
+            if len(bad):
+                row = offset + start + bad[0][0]
+                raise ValueError(f"{name} {problem} (first at row {row}, column {bad[0][1]})")
+
+
+#: Rows checked or cast at a time when an array is not copied whole.
+_BLOCK = 65536
 
 
 def check_features(
-    X, n_features: int, *, name: str = "X", dtype=None, allow_missing: bool = False
+    X,
+    n_features: int,
+    *,
+    name: str = "X",
+    dtype=None,
+    allow_missing: bool = False,
+    cast: bool = True,
 ) -> np.ndarray:
     """A finite real 2-D array ``(n_samples, n_features)``, cast to ``dtype`` when one is given,
     or a ValueError/TypeError naming it. A cast that overflows (float64 values beyond float32's
     range) is an error too, not a silent Inf. With ``allow_missing``, NaN (a missing value) may
-    be in it, Inf still not."""
+    be in it, Inf still not. With ``cast=False`` the array is checked a block of rows at a time
+    and returned as it is (a memory-mapped file is read, never copied whole): the caller casts
+    the rows it takes."""
     X = as_array(X, name)
     if X.dtype.kind not in "biuf":  # bool, integers, floats
         raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
@@ -81,11 +101,18 @@ def check_features(
     if dtype is None or X.dtype == dtype:
         return X
     if X.dtype.kind == "f" and np.dtype(dtype).itemsize < X.dtype.itemsize:  # can overflow
+        problem = f"holds values beyond the range of {np.dtype(dtype)}"
+        if not cast:
+            for start in range(0, len(X), _BLOCK):
+                with np.errstate(over="ignore"):
+                    block = X[start : start + _BLOCK].astype(dtype)
+                check(block, name, problem, offset=start)
+            return X
         with np.errstate(over="ignore"):  # reported just below, with its place
-            cast = X.astype(dtype)
-        check(cast, name, f"holds values beyond the range of {cast.dtype}")
-        return cast
-    return X.astype(dtype)
+            converted = X.astype(dtype)
+        check(converted, name, problem)
+        return converted
+    return X.astype(dtype) if cast else X
 
 
 def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = "y") -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 
 from glassnet import __version__, machine
 from glassnet.datasets import DATASETS, Dataset, load, one_hot
+from glassnet.datasets.arrays import ARRAY_SUFFIX
 from glassnet.datasets.table import class_labels, is_table, read_table, select_columns
 from glassnet.explain import explain_step, render
 from glassnet.io import load as load_model
@@ -90,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a network on a data set (none: the XOR tutorial's 2-3-2 network)",
         description=(
             "Train a multilayer perceptron. DATASET is one of "
-            f"{', '.join(DATASETS)}, or a path to a .csv or .parquet table. Without DATASET: "
+            f"{', '.join(DATASETS)}, a path to a .csv or .parquet table, or a .npy of features "
+            "with --target-file. Without DATASET: "
             "the XOR tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, "
             "mean squared error plus L2, fan-in-uniform init, full-batch gradient descent) on the "
             "XOR truth table. Every option not given takes the data set's recipe value."
@@ -229,6 +231,12 @@ def _data_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--data-dir", help="where MNIST-style files are (else GLASSNET_DATA_DIR)")
     command.add_argument("--target", help="target column of a .csv table (default: the last)")
     command.add_argument(
+        "--target-file",
+        metavar="NPY",
+        help="the targets of a .npy DATASET (read from disk, not into memory; its last rows "
+        "are the test rows)",
+    )
+    command.add_argument(
         "--test-fraction", type=_probability, help="rows held out for testing (0.2; not MNIST)"
     )
     command.add_argument(
@@ -262,6 +270,10 @@ def _load_dataset(
         "task": args.task,
         "missing": getattr(args, "missing", "error") != "error",
     }
+    if name.lower().endswith(ARRAY_SUFFIX):
+        table = {"target_file": args.target_file, "task": args.task}
+        if contract:
+            table.update(task=contract["task"], class_names=contract.get("class_names"))
     data = load(
         name,
         data_dir=args.data_dir,
@@ -280,6 +292,8 @@ def _table_contract(args: argparse.Namespace, network: Network, source: str) -> 
     """How a model trained on a table reads the table ``source``: its target column, task,
     feature columns (by name) and classes. Options that contradict the model are refused."""
     meta = network.metadata
+    if source.lower().endswith(ARRAY_SUFFIX) and meta.get("task"):
+        return {"task": meta["task"], "class_names": meta.get("class_names")}
     target = meta.get("target")
     if target is None or not is_table(source):
         return None
@@ -387,7 +401,8 @@ def command_train(args: argparse.Namespace) -> int:
     if talk:
         print(f"glassnet {__version__}: {data.description}")
         print(f"on {machine.describe()}")
-        print(f"{len(data.X_train):,} training rows, {len(data.X_test):,} test rows")
+        where = f" ({data.extra['test_rows']})" if "test_rows" in data.extra else ""
+        print(f"{len(data.X_train):,} training rows, {len(data.X_test):,} test rows{where}")
         print(network.summary())
         print(
             f"loss {loss}{f' + L2 (alpha={recipe.l2:g})' if recipe.l2 else ''}; "
@@ -599,7 +614,7 @@ def _read_input(path: Path, network: Network) -> np.ndarray:
         raise FileNotFoundError(f"input file {path} does not exist")
     if path.suffix == ".npy":
         try:
-            X = np.load(path, allow_pickle=False)
+            X = np.load(path, allow_pickle=False, mmap_mode="r")  # read a batch at a time
         except ValueError as error:
             raise ValueError(f"{path}: not a readable .npy array ({error})") from None
         if X.ndim > 2:
@@ -824,6 +839,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print("glassnet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout stopped early (| head): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that Python's final flush does not fail
+        return 0
     except (ValueError, TypeError, OSError, ImportError, ArithmeticError) as error:
         if os.environ.get("GLASSNET_DEBUG"):  # the full traceback, for bug reports
             raise

@@ -185,14 +185,15 @@ class Network:
         return [("parameters", self._vector, self._grad_vector)]
 
     # ------------------------------------------------------------------ forward and backward
-    def _as_input(self, x: np.ndarray, name: str = "X") -> np.ndarray:
+    def _as_input(self, x: np.ndarray, name: str = "X", *, cast: bool = True) -> np.ndarray:
         """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype; a
         DataFrame, or rows with text, encoded by the model's contract first (see
-        :mod:`glassnet.frames`)."""
+        :mod:`glassnet.frames`). With ``cast=False`` (a memory-mapped array) it is checked a
+        block at a time and not cast: the caller casts the rows it takes."""
         x = encode_rows(x, self, name=name)
         missing = self.layers[0].accepts_missing  # an Impute first fills NaN
         return check_features(
-            x, self.in_features, name=name, dtype=self.dtype, allow_missing=missing
+            x, self.in_features, name=name, dtype=self.dtype, allow_missing=missing, cast=cast
         )
 
     def forward(
@@ -307,14 +308,15 @@ class Network:
 
     # ------------------------------------------------------------------ predictions
     def predict(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
-        """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches."""
-        x = self._as_input(x)  # checked once, not once per batch
+        """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches. A
+        memory-mapped ``x`` (``numpy.load(..., mmap_mode="r")``) is read a batch at a time."""
+        x = self._as_input(x, cast=not is_memory_mapped(x))  # checked once, not once per batch
         if batch_size is None or len(x) <= batch_size:
-            return self._forward(x, training=False)
+            return self._forward(x.astype(self.dtype, copy=False), training=False)
         outputs = np.empty((len(x), self.out_features), dtype=self.dtype)
         for start in range(0, len(x), batch_size):
             rows = slice(start, start + batch_size)
-            self._forward(x[rows], training=False, out=outputs[rows])
+            self._forward(x[rows].astype(self.dtype, copy=False), training=False, out=outputs[rows])
         return outputs
 
     def output_to_proba(self, out: np.ndarray) -> np.ndarray:
@@ -407,6 +409,11 @@ class Network:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Network([{inner}], dtype={self.dtype.name})"
+
+
+def is_memory_mapped(x) -> bool:
+    """Whether ``x`` is an array mapped from a file (read a block of rows at a time, not copied)."""
+    return isinstance(x, np.memmap) or isinstance(getattr(x, "base", None), np.memmap)
 
 
 def _check_dtype(dtype) -> np.dtype:

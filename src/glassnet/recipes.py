@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from glassnet._errors import unknown_name
+from glassnet.datasets.arrays import ARRAY_SUFFIX
 from glassnet.datasets.table import is_table
 
 
@@ -91,8 +92,8 @@ RECIPES: dict[str, Recipe] = {
 
 def recipe_for(dataset: str) -> Recipe:
     """The recipe of a data set name (a table's path gets the table recipe)."""
-    name = "csv" if is_table(dataset) else dataset
+    name = "csv" if is_table(dataset) or dataset.lower().endswith(ARRAY_SUFFIX) else dataset
     if name not in RECIPES:
-        tables = "a .csv or .parquet path"
+        tables = "a .csv, .parquet or .npy path"
         raise unknown_name("data set", dataset, [*RECIPES.keys() - {"csv"}, tables])
     return RECIPES[name]

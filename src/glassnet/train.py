@@ -25,7 +25,7 @@ from glassnet.diagnostics import HealthMonitor, TrainingGuard
 from glassnet.frames import is_frame
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
-from glassnet.network import Network
+from glassnet.network import Network, is_memory_mapped
 from glassnet.optim import SGD, Optimizer
 from glassnet.split import split_rows
 
@@ -100,19 +100,27 @@ class TrainingState:
 
 
 class _Gather:
-    """Copy the rows of a batch into arrays reused from batch to batch (one copy, no allocation)."""
+    """Copy the rows of a batch into arrays reused from batch to batch (one copy, no allocation).
 
-    def __init__(self) -> None:
+    With a ``dtype``, rows of another dtype (a memory-mapped file, never cast whole) are cast as
+    they are taken."""
+
+    def __init__(self, dtype=None) -> None:
+        self.dtype = None if dtype is None else np.dtype(dtype)
         self.buffers: dict[tuple, np.ndarray] = {}
 
     def __call__(self, array: np.ndarray, rows: np.ndarray) -> np.ndarray:
         key = (id(array), len(rows))
         buffer = self.buffers.get(key)
         if buffer is None:
-            buffer = self.buffers[key] = np.empty((len(rows), *array.shape[1:]), array.dtype)
+            kind = array.dtype if self.dtype is None else self.dtype
+            buffer = self.buffers[key] = np.empty((len(rows), *array.shape[1:]), kind)
         # The rows are valid by construction (a permutation of the training rows), so skip
         # the bounds check: with mode="raise" and out=, NumPy gathers into a temporary first,
         # which made this copy 3x slower.
+        if buffer.dtype != array.dtype:
+            np.copyto(buffer, array.take(rows, axis=0, mode="clip"), casting="unsafe")
+            return buffer
         return array.take(rows, axis=0, out=buffer, mode="clip")
 
 
@@ -154,7 +162,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Loss (plus the L2 term) and metrics of ``network`` on ``(X, y)``, in inference mode."""
     loss = get_loss(loss)
-    X = network._as_input(X)
+    X = network._as_input(X, cast=not is_memory_mapped(X))
     y = check_targets(y, loss, len(X), network.out_features)
     outputs = network.predict(X)
     logs = {"loss": loss.value(outputs, y) + network.l2_penalty(l2)}
@@ -191,7 +199,10 @@ def fit(
 
     Parameters
     ----------
-    X : (n_samples, in_features)
+    X : (n_samples, in_features); a DataFrame is read by column name (see
+        :mod:`glassnet.frames`); a memory-mapped array (``numpy.load(path, mmap_mode="r")``) is
+        checked a block of rows at a time and each batch's rows are read (and cast) from the
+        file, so it may be larger than memory
     y : targets for ``loss``: integer labels (n_samples,) or one-hot for cross-entropy; values
         (n_samples, out_features) for regression losses
     loss : Loss or name (``"mse"``, ``"mae"``, ``"cross_entropy"``, ``"binary_cross_entropy"``)
@@ -247,7 +258,8 @@ def fit(
 
     if is_frame(X) and not network.metadata.get("feature_names"):
         network.metadata["feature_names"] = [str(column) for column in X.columns]
-    X = network._as_input(X)
+    mapped = is_memory_mapped(X)  # read a batch at a time, never copied whole
+    X = network._as_input(X, cast=not mapped)
     y = check_targets(y, loss, len(X), network.out_features)
     if y.dtype.kind == "f" or loss.task == "regression":
         y = y.astype(network.dtype, copy=False)
@@ -287,8 +299,11 @@ def fit(
     ]
     # The largest |x|, asked for only when training diverges (two passes over X otherwise wasted).
     state.extra["input_scale"] = lambda: float(max(X.max(), -X.min()))
-    contiguous = not shuffle and train_rows is None
-    gather = (lambda array, rows: array[rows[0] : rows[-1] + 1]) if contiguous else _Gather()
+    contiguous = not shuffle and train_rows is None and not mapped
+    if contiguous:
+        gather_x = gather_y = lambda array, rows: array[rows[0] : rows[-1] + 1]  # noqa: E731
+    else:
+        gather_x, gather_y = _Gather(network.dtype), _Gather()
 
     def save_position(epoch, next_start, order, outputs, total_loss) -> None:
         """Write the checkpoint for training that continues at ``epoch``, row ``next_start``."""
@@ -338,8 +353,8 @@ def fit(
                             callback.on_batch_begin(state)
                         _, data_loss, l2_term = network._loss_and_gradients(
                             loss,
-                            gather(X, rows),
-                            gather(y, rows),
+                            gather_x(X, rows),
+                            gather_y(y, rows),
                             l2=l2,
                             out=outputs[start : start + batch],  # kept in the order rows come
                         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from glassnet._errors import unknown_name
+from glassnet.datasets.arrays import ARRAY_SUFFIX, load_arrays
 from glassnet.datasets.base import Dataset, hold_out_test
 from glassnet.datasets.digits import load_digits
 from glassnet.datasets.files import ENVIRONMENT_VARIABLE, cache_dir
@@ -71,6 +72,7 @@ def load(
     class_names: list[str] | None = None,
     missing: bool = False,
     categories: dict[str, list[str]] | None = None,
+    target_file: str | Path | None = None,
     download: bool = True,
     progress: bool = True,
 ) -> Dataset:
@@ -88,6 +90,8 @@ def load(
     features, class_names : a model's columns and classes, to read a CSV table its way
     missing : read empty cells of a CSV table's features as NaN (missing values)
     categories : a model's text columns and their categories, to read a CSV table its way
+    target_file : the targets of a ``.npy`` features file (see :func:`load_arrays`; the file is
+        memory-mapped, its last ``test_fraction`` of rows are the test rows)
     """
     if name == "xor-table":
         X, y = xor_table()
@@ -102,6 +106,9 @@ def load(
             input_shape=(2,),
             description="the XOR truth table (its 4 rows are also the test)",
         )
+    if name.lower().endswith(ARRAY_SUFFIX):
+        return load_arrays(name, target_file=target_file, task=task, test_fraction=test_fraction,
+                           class_names=class_names)  # fmt: skip
     if is_table(name):
         return load_table(name, target=target, task=task, test_fraction=test_fraction, seed=seed,
                         features=features, class_names=class_names, missing=missing,
@@ -140,6 +147,7 @@ __all__ = [
     "cache_dir",
     "circles",
     "load",
+    "load_arrays",
     "load_csv",
     "load_table",
     "load_digits",
