@@ -10,7 +10,7 @@ the file size, the limit, the training's outcome and time, and the peaks: the cg
 memory charged to it, the file's cached pages included, which the kernel reclaims at the limit)
 and the process's largest resident set. Needs root and Linux memory cgroups (v1 or v2).
 
-    sudo python bench/larger_than_memory.py [--rows 4000000] [--features 100] [--limit-mb 400]
+    sudo python bench/larger_than_memory.py [--rows 2000000] [--features 100] [--limit-mb 200]
 """
 
 from __future__ import annotations
@@ -110,9 +110,9 @@ def run_limited(command: list[str], limit_bytes: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=4_000_000)
+    parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--features", type=int, default=100)
-    parser.add_argument("--limit-mb", type=int, default=400)
+    parser.add_argument("--limit-mb", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--dir", help="where to write the arrays (default: a temporary folder)")
     args = parser.parse_args()

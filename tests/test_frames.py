@@ -170,3 +170,10 @@ def test_a_text_column_and_fill_survive_scaled_and_save(tmp_path):
     loaded = glassnet.load(tmp_path / "m.npz")
     np.testing.assert_array_equal(loaded.predict(frame), network.predict(codes))
     assert json.loads(json.dumps(loaded.layers[0].fill.tolist())) == [1.0, 3.0]
+
+
+def test_info_shows_the_indices_the_onnx_inputs_take(cities):
+    folder, _, _ = cities
+    shown = run_cli("info", folder / "cities.npz")
+    assert "categories of city: 0 Oslo, 1 Paris, 2 Rome" in shown.stdout
+    assert "OneHot(1 category column, fixed)" in shown.stdout

@@ -57,15 +57,17 @@ def _first_infinite(
 ) -> None:
     """Raise a ValueError naming the first Inf of ``X`` (NaN, a missing value, is let through)."""
     if X.dtype.kind == "f":
-        for start in range(0, len(X), _BLOCK):
-            bad = np.argwhere(np.isinf(X[start : start + _BLOCK]))
+        block = _block_rows(X)
+        for start in range(0, len(X), block):
+            bad = np.argwhere(np.isinf(X[start : start + block]))
             if len(bad):
                 row = offset + start + bad[0][0]
                 raise ValueError(f"{name} {problem} (first at row {row}, column {bad[0][1]})")
 
 
-#: Rows checked or cast at a time when an array is not copied whole.
-_BLOCK = 65536
+def _block_rows(X: np.ndarray) -> int:
+    """Rows checked or cast at a time when an array is not copied whole: about 4 MB of them."""
+    return max(1, (4 << 20) // max(1, X.itemsize * int(np.prod(X.shape[1:]))))
 
 
 def check_features(
@@ -103,9 +105,10 @@ def check_features(
     if X.dtype.kind == "f" and np.dtype(dtype).itemsize < X.dtype.itemsize:  # can overflow
         problem = f"holds values beyond the range of {np.dtype(dtype)}"
         if not cast:
-            for start in range(0, len(X), _BLOCK):
+            rows = _block_rows(X)
+            for start in range(0, len(X), rows):
                 with np.errstate(over="ignore"):
-                    block = X[start : start + _BLOCK].astype(dtype)
+                    block = X[start : start + rows].astype(dtype)
                 check(block, name, problem, offset=start)
             return X
         with np.errstate(over="ignore"):  # reported just below, with its place

@@ -781,6 +781,8 @@ def command_info(args: argparse.Namespace) -> int:
         if meta.get(key):
             value = meta[key]
             print(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    for column, names in model_categories(network).items():  # what ONNX's inputs are indices of
+        print(f"categories of {column}: " + ", ".join(f"{k} {n}" for k, n in enumerate(names)))
     if meta.get("test"):
         print(f"test: {_metric_text(meta['test'])}")
     if meta.get("recipe"):

@@ -10,6 +10,7 @@ import numpy as np
 
 from glassnet._blas import axpy
 from glassnet._errors import unknown_name
+from glassnet._mapped import is_memory_mapped
 from glassnet._validation import check_features
 from glassnet.frames import encode_rows
 from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
@@ -409,11 +410,6 @@ class Network:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Network([{inner}], dtype={self.dtype.name})"
-
-
-def is_memory_mapped(x) -> bool:
-    """Whether ``x`` is an array mapped from a file (read a block of rows at a time, not copied)."""
-    return isinstance(x, np.memmap) or isinstance(getattr(x, "base", None), np.memmap)
 
 
 def _check_dtype(dtype) -> np.dtype:

@@ -44,6 +44,10 @@ def _statistics(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(std > 0, std, 1.0)
 
 
+def _columns(count: int) -> str:
+    return f"{count} column{'s' * (count != 1)}"
+
+
 def _vector(values, name: str, brick: str) -> np.ndarray:
     vector = np.asarray(values, dtype=np.float64)
     if vector.ndim != 1 or len(vector) == 0 or not np.all(np.isfinite(vector)):
@@ -98,7 +102,7 @@ class _ColumnScaling(Layer):
         return state
 
     def summary_label(self) -> str:
-        return f"{type(self).__name__}({len(self.mean)} columns, fixed)"
+        return f"{type(self).__name__}({_columns(len(self.mean))}, fixed)"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(<{len(self.mean)} columns>)"
@@ -211,7 +215,7 @@ class OneHot(Layer):
         return {"type": "OneHot", "in_features": self.width, "categories": categories}
 
     def summary_label(self) -> str:
-        return f"OneHot({len(self.categories)} category columns, fixed)"
+        return f"OneHot({_columns(len(self.categories)).replace(' ', ' category ')}, fixed)"
 
 
 #: How :meth:`Impute.fit` picks a column's fill value.
@@ -291,7 +295,7 @@ class Impute(Layer):
         return {"type": "Impute", "fill": self.fill.tolist(), "strategy": self.strategy}
 
     def summary_label(self) -> str:
-        return f"Impute({len(self.fill)} columns, {self.strategy})"
+        return f"Impute({_columns(len(self.fill))}, {self.strategy})"
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet._blas import one_thread, products_on_one_thread
+from glassnet._mapped import is_memory_mapped, read_at_random
 from glassnet._validation import check_positive_int, check_targets
 from glassnet.callbacks import Callback, ProgressBar
 from glassnet.checkpoint import (
@@ -25,7 +26,7 @@ from glassnet.diagnostics import HealthMonitor, TrainingGuard
 from glassnet.frames import is_frame
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
-from glassnet.network import Network, is_memory_mapped
+from glassnet.network import Network
 from glassnet.optim import SGD, Optimizer
 from glassnet.split import split_rows
 
@@ -324,9 +325,10 @@ def fit(
     # With the guard on, overflow is expected when training diverges: the guard reports it.
     quiet_floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     interrupts = _DeferredInterrupt() if checkpoint is not None else contextlib.nullcontext()
+    reading = read_at_random(X) if mapped and shuffle else contextlib.nullcontext()
     # The update runs on as many cores as the steps' matrix products do (see glassnet._blas).
     steps_on_one_thread = products_on_one_thread(batch, network.largest_weight)
-    with quiet_floats if guard else contextlib.nullcontext(), interrupts as interrupt:
+    with quiet_floats if guard else contextlib.nullcontext(), reading, interrupts as interrupt:
         for callback in callbacks:
             callback.on_train_begin(state)
         try:
