@@ -152,6 +152,8 @@ def test_the_estimators_encode_text_columns(cities, tmp_path):
     np.testing.assert_allclose(onnx_out, loaded.predict(codes), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="'city' holds 'Lima', which is not one of the model's"):
         classifier.predict(pd.DataFrame({"city": ["Lima"], "size": [1.0]}))
+    with pytest.raises(ValueError, match="column 'city' has a missing cell \\(row 1\\); the"):
+        classifier.predict(pd.DataFrame({"city": ["Rome", None], "size": [1.0, 2.0]}))
     with pytest.raises(ValueError, match="fitted on a DataFrame with text columns \\(city\\)"):
         classifier.predict(codes)
     declared = X.assign(city=pd.Categorical(X.city, ["Lima", "Oslo", "Paris", "Rome"]))

@@ -231,6 +231,14 @@ class _GlassnetMLP(BaseEstimator):
             )
         positions = {names.index(name): known for name, known in self.categories_.items()}
         codes = encode_frame(X, names, positions)
+        for position in positions:
+            empty = np.flatnonzero(np.isnan(codes[:, position]))
+            if len(empty):
+                raise ValueError(
+                    f"X column {names[position]!r} has a missing cell (row {empty[0]}); the "
+                    "estimators take no missing values: fill them first (for example with "
+                    "sklearn.impute.SimpleImputer in a Pipeline)"
+                )
         return type(X)(codes, columns=X.columns, index=X.index)
 
     def _new_optimizer(self) -> Optimizer:
