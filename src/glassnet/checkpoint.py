@@ -10,6 +10,8 @@ an uninterrupted run would have. Written atomically, like models.
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,3 +123,51 @@ def _describe(network: Network) -> str:
         param.shape[1] for _, param, _ in network.parameters() if param.ndim == 2
     ]
     return "-".join(map(str, sizes)) + f" {network.dtype.name}"
+
+
+def resume_into(
+    path: str | Path, network: Network, optimizer: Optimizer, rng: np.random.Generator
+) -> TrainingPosition:
+    """Load a checkpoint into ``network``, ``optimizer`` and the shuffling ``rng``; return where
+    training goes on."""
+    path = Path(path)
+    saved, optimizer_values, optimizer_arrays, position = load_checkpoint(path)
+    check_same_architecture(path, saved, network)
+    network.set_weights(saved.get_weights())
+    optimizer.load_state_dict(optimizer_values, optimizer_arrays)
+    rng.bit_generator.state = position.shuffle_rng
+    network.rng.bit_generator.state = position.network_rng
+    return position
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`~glassnet.train.fit` with a checkpoint: the checkpoint was written;
+    resume from it."""
+
+    def __init__(self, path, epoch: int, step: int) -> None:
+        super().__init__(
+            f"training interrupted in epoch {epoch + 1} after step {step}; checkpoint saved to "
+            f"{path}: resume with fit(..., checkpoint={str(path)!r}, resume=True)"
+        )
+        self.path, self.epoch, self.step = Path(path), epoch, step
+
+
+class DeferredInterrupt:
+    """Within the block, the first Ctrl-C only sets ``requested`` (the training loop then stops
+    at the end of the batch, where the state is consistent); a second one interrupts at once."""
+
+    def __enter__(self) -> DeferredInterrupt:
+        self.requested = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)

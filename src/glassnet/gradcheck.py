@@ -24,6 +24,18 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 0.0
     return float(np.linalg.norm(analytic - numeric)) / scale
 
 
+def central_difference(objective, array: np.ndarray, index, eps: float = 1e-5) -> float:
+    """``(f(a + eps) - f(a - eps)) / (2 eps)`` for the entry ``array[index]`` of a parameter
+    that ``objective()`` reads; the entry is restored afterwards."""
+    original = array[index]
+    array[index] = original + eps
+    plus = objective()
+    array[index] = original - eps
+    minus = objective()
+    array[index] = original
+    return (plus - minus) / (2.0 * eps)
+
+
 def gradcheck(
     network: Network,
     loss: Loss,
@@ -75,13 +87,7 @@ def gradcheck(
         numeric = np.zeros_like(param)
         flat, flat_numeric = param.reshape(-1), numeric.reshape(-1)
         for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
-            plus = objective()
-            flat[i] = original - eps
-            minus = objective()
-            flat[i] = original
-            flat_numeric[i] = (plus - minus) / (2.0 * eps)
+            flat_numeric[i] = central_difference(objective, flat, i, eps)
         floor = noise * np.sqrt(param.size) / TOLERANCE
         errors[name] = relative_error(analytic[name], numeric, floor)
     return errors

@@ -187,6 +187,10 @@ class Network:
 
     # ------------------------------------------------------------------ forward and backward
     def _as_input(self, x: np.ndarray, name: str = "X", *, cast: bool = True) -> np.ndarray:
+        """:meth:`as_input` under its former name."""
+        return self.as_input(x, name, cast=cast)
+
+    def as_input(self, x: np.ndarray, name: str = "X", *, cast: bool = True) -> np.ndarray:
         """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype; a
         DataFrame, or rows with text, encoded by the model's contract first (see
         :mod:`glassnet.frames`). With ``cast=False`` (a memory-mapped array) it is checked a
@@ -207,7 +211,7 @@ class Network:
         With a ``record`` dict, a copy of each brick's ``input`` and ``output`` is kept in
         ``record[layer.name]`` (this is how :func:`glassnet.trace.trace` watches).
         """
-        return self._forward(self._as_input(x), training, record)
+        return self._forward(self.as_input(x), training, record)
 
     def _forward(
         self,
@@ -216,7 +220,7 @@ class Network:
         record: dict | None = None,
         out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """``forward`` on an input already checked and cast by ``_as_input``; the outputs are
+        """``forward`` on an input already checked and cast by ``as_input``; the outputs are
         written into ``out`` (batch, out_features) when it is given, else into a new array."""
         for layer in self.layers:
             if record is not None:
@@ -269,15 +273,20 @@ class Network:
         l2: float = 0.0,
         training: bool = True,
         record: dict | None = None,
+        out: np.ndarray | None = None,
+        checked: bool = False,
     ) -> tuple[np.ndarray, float, float]:
         """One forward and backward pass: fill every ``grads`` and return the loss.
 
         Returns ``(outputs, data_loss, l2_term)``; the objective being minimised is
         ``data_loss + l2_term``. With ``l2 > 0`` each weight gradient also gets ``l2 * W`` (the
-        derivative of the penalty). ``record`` is passed to ``forward`` and ``backward``.
+        derivative of the penalty). ``record`` is passed to ``forward`` and ``backward``; the
+        outputs go into ``out`` when it is given. ``checked=True`` says ``x`` already passed
+        :meth:`as_input` (``fit`` checks all rows once, not each batch).
         """
+        x = x if checked else self.as_input(x)
         return self._loss_and_gradients(
-            loss, self._as_input(x), target, l2=l2, training=training, record=record
+            loss, x, target, l2=l2, training=training, record=record, out=out
         )
 
     def _loss_and_gradients(
@@ -291,8 +300,7 @@ class Network:
         record: dict | None = None,
         out: np.ndarray | None = None,
     ) -> tuple[np.ndarray, float, float]:
-        """``loss_and_gradients`` on a batch already checked (by ``fit``, once for all rows);
-        the outputs go into ``out`` when it is given."""
+        """:meth:`loss_and_gradients` on a batch already checked."""
         pred = self._forward(x, training, record, out)
         data_loss, grad = loss.value_and_grad(pred, target)
         self.backward(grad, record=record)
@@ -311,7 +319,7 @@ class Network:
     def predict(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
         """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches. A
         memory-mapped ``x`` (``numpy.load(..., mmap_mode="r")``) is read a batch at a time."""
-        x = self._as_input(x, cast=not is_memory_mapped(x))  # checked once, not once per batch
+        x = self.as_input(x, cast=not is_memory_mapped(x))  # checked once, not once per batch
         if batch_size is None or len(x) <= batch_size:
             return self._forward(x.astype(self.dtype, copy=False), training=False)
         outputs = np.empty((len(x), self.out_features), dtype=self.dtype)

@@ -119,7 +119,7 @@ def trace(
     them). ``optimizer`` defaults to ``SGD(0.1)``.
     """
     loss = get_loss(loss)
-    X = network._as_input(X)
+    X = network.as_input(X)
     y = check_targets(y, loss, len(X), network.out_features)
     optimizer = optimizer if optimizer is not None else SGD(0.1)
     before = {

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,11 +13,13 @@ import numpy as np
 from glassnet._blas import one_thread, products_on_one_thread
 from glassnet._mapped import is_memory_mapped, read_at_random
 from glassnet._validation import check_positive_int, check_targets
+from glassnet.batches import Batches, Gather, consecutive
 from glassnet.callbacks import Callback, ProgressBar
 from glassnet.checkpoint import (
+    DeferredInterrupt,
+    TrainingInterrupted,
     TrainingPosition,
-    check_same_architecture,
-    load_checkpoint,
+    resume_into,
     save_checkpoint,
 )
 from glassnet.diagnostics import HealthMonitor, TrainingGuard
@@ -100,29 +100,28 @@ class TrainingState:
     extra: dict = field(default_factory=dict)
 
 
-class _Gather:
-    """Copy the rows of a batch into arrays reused from batch to batch (one copy, no allocation).
-
-    With a ``dtype``, rows of another dtype (a memory-mapped file, never cast whole) are cast as
-    they are taken."""
-
-    def __init__(self, dtype=None) -> None:
-        self.dtype = None if dtype is None else np.dtype(dtype)
-        self.buffers: dict[tuple, np.ndarray] = {}
-
-    def __call__(self, array: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        key = (id(array), len(rows))
-        buffer = self.buffers.get(key)
-        if buffer is None:
-            kind = array.dtype if self.dtype is None else self.dtype
-            buffer = self.buffers[key] = np.empty((len(rows), *array.shape[1:]), kind)
-        # The rows are valid by construction (a permutation of the training rows), so skip
-        # the bounds check: with mode="raise" and out=, NumPy gathers into a temporary first,
-        # which made this copy 3x slower.
-        if buffer.dtype != array.dtype:
-            np.copyto(buffer, array.take(rows, axis=0, mode="clip"), casting="unsafe")
-            return buffer
-        return array.take(rows, axis=0, out=buffer, mode="clip")
+def _learn(
+    network: Network,
+    loss: Loss,
+    optimizer: Optimizer,
+    x: np.ndarray,
+    target: np.ndarray,
+    *,
+    l2: float,
+    out: np.ndarray | None = None,
+    before_update: Callable[[float], None] | None = None,
+    update_on_one_thread: bool = False,
+) -> tuple[np.ndarray, float, float]:
+    """The step itself, on a batch already checked: forward, loss, backward (every brick's
+    ``grads``), then ``before_update(batch_loss)``, then the optimizer's update."""
+    outputs, data_loss, l2_term = network.loss_and_gradients(
+        loss, x, target, l2=l2, out=out, checked=True
+    )
+    if before_update is not None:
+        before_update(data_loss + l2_term)
+    with one_thread(update_on_one_thread):
+        optimizer.step(network.parameter_vector())
+    return outputs, data_loss, l2_term
 
 
 def train_step(
@@ -139,10 +138,9 @@ def train_step(
     Returns ``(outputs, data_loss, l2_term)`` where ``outputs`` are the forward pass's outputs
     before the update.
     """
-    outputs, data_loss, l2_term = network.loss_and_gradients(loss, x, target, l2=l2)
-    with one_thread(products_on_one_thread(len(outputs), network.largest_weight)):
-        optimizer.step(network.parameter_vector())
-    return outputs, data_loss, l2_term
+    x = network.as_input(x)
+    alone = products_on_one_thread(len(x), network.largest_weight)
+    return _learn(network, loss, optimizer, x, target, l2=l2, update_on_one_thread=alone)
 
 
 def split_validation(
@@ -163,7 +161,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Loss (plus the L2 term) and metrics of ``network`` on ``(X, y)``, in inference mode."""
     loss = get_loss(loss)
-    X = network._as_input(X, cast=not is_memory_mapped(X))
+    X = network.as_input(X, cast=not is_memory_mapped(X))
     y = check_targets(y, loss, len(X), network.out_features)
     outputs = network.predict(X)
     logs = {"loss": loss.value(outputs, y) + network.l2_penalty(l2)}
@@ -241,12 +239,7 @@ def fit(
     update, with dropout on); validation metrics with the weights at the end of the epoch.
     """
     loss = get_loss(loss)
-    optimizer = optimizer if optimizer is not None else SGD(0.01)
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"optimizer must be a glassnet Optimizer such as Adam(0.001) or SGD(0.01); got "
-            f"{optimizer!r}"
-        )
+    optimizer = _checked_optimizer(optimizer)
     epochs = check_positive_int(epochs, "epochs")
     if batch_size is not None:
         batch_size = check_positive_int(batch_size, "batch_size")
@@ -255,60 +248,181 @@ def fit(
     if validation_data is not None and validation_fraction is not None:
         raise ValueError("give validation_data or validation_fraction, not both")
     metric_names = list(metrics) if metrics is not None else default_metrics(loss)
-    metric_functions = {name: get_metric(name) for name in metric_names}
-
-    if is_frame(X) and not network.metadata.get("feature_names"):
-        network.metadata["feature_names"] = [str(column) for column in X.columns]
-    mapped = is_memory_mapped(X)  # read a batch at a time, never copied whole
-    X = network._as_input(X, cast=not mapped)
-    y = check_targets(y, loss, len(X), network.out_features)
-    if y.dtype.kind == "f" or loss.task == "regression":
-        y = y.astype(network.dtype, copy=False)
     rng = np.random.default_rng(seed)
-    train_rows = None  # None: every row trains; else the rows that do (X is never copied)
-    if validation_fraction is not None:
-        train_rows, val_rows = split_validation(len(X), validation_fraction, rng)
-        validation_data = (X[val_rows], y[val_rows])
-    if validation_data is not None:
-        X_val = network._as_input(validation_data[0], name="X_val")
-        y_val = check_targets(
-            validation_data[1], loss, len(X_val), network.out_features, name="y_val"
-        )
-
-    n_samples = len(X) if train_rows is None else len(train_rows)
-    batch = n_samples if batch_size is None else min(batch_size, n_samples)
-    batches_per_epoch = -(-n_samples // batch)
+    data = _TrainingData(network, loss, X, y, validation_data, validation_fraction, rng)
+    batches = Batches(len(data.X), batch_size, rng=rng, shuffle=shuffle, rows=data.train_rows)
     checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
-    position = TrainingPosition()
-    if resume:
-        if checkpoint is None:
-            raise ValueError("resume=True needs the checkpoint= path to resume from")
-        position = _resume(Path(checkpoint), network, optimizer, rng)
-        if position.order is not None and len(position.order) != n_samples:
-            raise ValueError(
-                f"cannot resume from {checkpoint}: it was training on {len(position.order)} rows, "
-                f"these data give {n_samples}"
-            )
+    position = _start(checkpoint, resume, network, optimizer, rng, batches.n_rows)
     history = History.from_dict(position.history)
-    state = TrainingState(network, loss, optimizer, history, epochs, batches_per_epoch)
+    state = TrainingState(network, loss, optimizer, history, epochs, batches.per_epoch)
     state.epoch, state.step = position.epoch, position.step
+    # The largest |x|, asked for only when training diverges (two passes over X otherwise wasted).
+    state.extra["input_scale"] = lambda: float(max(data.X.max(), -data.X.min()))
     callbacks = [
         *([HealthMonitor()] if health else []),
         *callbacks,
         *([TrainingGuard()] if guard else []),
         *([ProgressBar()] if progress else []),
     ]
-    # The largest |x|, asked for only when training diverges (two passes over X otherwise wasted).
-    state.extra["input_scale"] = lambda: float(max(X.max(), -X.min()))
-    contiguous = not shuffle and train_rows is None and not mapped
-    if contiguous:
-        gather_x = gather_y = lambda array, rows: array[rows[0] : rows[-1] + 1]  # noqa: E731
-    else:
-        gather_x, gather_y = _Gather(network.dtype), _Gather()
+    run = _Training(state, data, batches, callbacks, l2=l2, schedule=schedule,
+                    metric_names=metric_names, checkpoint=checkpoint,
+                    checkpoint_every=checkpoint_every)  # fmt: skip
+    run.train(position, guard=guard)
+    return history
 
-    def save_position(epoch, next_start, order, outputs, total_loss) -> None:
+
+def _checked_optimizer(optimizer: Optimizer | None) -> Optimizer:
+    optimizer = optimizer if optimizer is not None else SGD(0.01)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be a glassnet Optimizer such as Adam(0.001) or SGD(0.01); got "
+            f"{optimizer!r}"
+        )
+    return optimizer
+
+
+def _start(checkpoint, resume: bool, network, optimizer, rng, n_rows: int) -> TrainingPosition:
+    """Where training starts: the beginning, or a checkpoint's position (``resume``)."""
+    if not resume:
+        return TrainingPosition()
+    if checkpoint is None:
+        raise ValueError("resume=True needs the checkpoint= path to resume from")
+    position = resume_into(checkpoint, network, optimizer, rng)
+    if position.order is not None and len(position.order) != n_rows:
+        raise ValueError(
+            f"cannot resume from {checkpoint}: it was training on {len(position.order)} rows, "
+            f"these data give {n_rows}"
+        )
+    return position
+
+
+class _TrainingData:
+    """fit's data, checked once at the door: ``X``, ``y``, the rows that train (``train_rows``,
+    None for all) and the validation set (``validation``, or None)."""
+
+    def __init__(self, network, loss, X, y, validation_data, validation_fraction, rng) -> None:
+        if is_frame(X) and not network.metadata.get("feature_names"):
+            network.metadata["feature_names"] = [str(column) for column in X.columns]
+        self.mapped = is_memory_mapped(X)  # read a batch at a time, never copied whole
+        self.X = network.as_input(X, cast=not self.mapped)
+        y = check_targets(y, loss, len(self.X), network.out_features)
+        if y.dtype.kind == "f" or loss.task == "regression":
+            y = y.astype(network.dtype, copy=False)
+        self.y = y
+        self.train_rows = None  # None: every row trains; else the rows that do (X is never copied)
+        if validation_fraction is not None:
+            self.train_rows, val_rows = split_validation(len(self.X), validation_fraction, rng)
+            validation_data = (self.X[val_rows], y[val_rows])
+        self.validation = None
+        if validation_data is not None:
+            X_val = network.as_input(validation_data[0], name="X_val")
+            y_val = check_targets(
+                validation_data[1], loss, len(X_val), network.out_features, name="y_val"
+            )
+            self.validation = (X_val, y_val)
+
+
+class _Training:
+    """One run of :func:`fit`: its epochs, each a loop of steps, with callbacks, metrics and
+    checkpoints around them."""
+
+    def __init__(self, state: TrainingState, data: _TrainingData, batches: Batches, callbacks,
+                 *, l2, schedule, metric_names, checkpoint, checkpoint_every) -> None:  # fmt: skip
+        self.state, self.data, self.batches, self.callbacks = state, data, batches, callbacks
+        self.l2, self.schedule, self.checkpoint = l2, schedule, checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.metric_names = metric_names
+        self.metrics = {name: get_metric(name) for name in metric_names}
+        in_order = not batches.shuffle and data.train_rows is None and not data.mapped
+        self.gather_x = consecutive if in_order else Gather(state.network.dtype)
+        self.gather_y = consecutive if in_order else Gather()
+
+    def _each(self, hook: str, *args) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(self.state, *args)
+
+    def train(self, position: TrainingPosition, *, guard: bool) -> None:
+        state = self.state
+        # With the guard on, overflow is expected when training diverges: the guard reports it.
+        floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+        quiet = floats if guard else contextlib.nullcontext()
+        mapped_at_random = self.data.mapped and self.batches.shuffle
+        reading = read_at_random(self.data.X) if mapped_at_random else contextlib.nullcontext()
+        interrupts = DeferredInterrupt() if self.checkpoint is not None else None
+        with quiet, reading, interrupts or contextlib.nullcontext():
+            self._each("on_train_begin")
+            try:
+                for epoch in range(position.epoch, state.epochs):
+                    resumed = position if epoch == position.epoch else None
+                    logs = self._epoch(epoch, resumed, interrupts)
+                    self._each("on_epoch_end", logs)
+                    state.history.append(logs)
+                    last = state.stop or epoch + 1 == state.epochs
+                    if self.checkpoint is not None and (
+                        last or (epoch + 1) % self.checkpoint_every == 0
+                    ):
+                        self._save(epoch + 1)
+                    if state.stop:
+                        break
+            finally:
+                self._each("on_train_end")
+
+    def _epoch(self, epoch: int, resumed: TrainingPosition | None, interrupts) -> dict:
+        """One pass over the training rows (from a checkpoint's place within it when
+        ``resumed``); returns the epoch's logs."""
+        state, network, batches = self.state, self.state.network, self.batches
+        state.epoch = epoch
+        if self.schedule is not None:
+            state.optimizer.learning_rate = float(self.schedule(epoch))
+        self._each("on_epoch_begin")
+        started = time.perf_counter()
+        if resumed is not None and resumed.order is not None:
+            order, outputs = resumed.order, resumed.outputs
+            first, total_loss = resumed.batch_start, resumed.total_loss
+        else:
+            order = batches.new_order()
+            outputs = np.empty((batches.n_rows, network.out_features), dtype=network.dtype)
+            first, total_loss = 0, 0.0
+        # The update runs on as many cores as the steps' matrix products do (see glassnet._blas).
+        with one_thread(products_on_one_thread(batches.size, network.largest_weight)):
+            for start, rows in batches.split(order, first):
+                self._each("on_batch_begin")
+                _learn(network, state.loss, state.optimizer, self.gather_x(self.data.X, rows),
+                       self.gather_y(self.data.y, rows), l2=self.l2,
+                       out=outputs[start : start + batches.size],  # kept in the order rows come
+                       before_update=self._after_backward)  # fmt: skip
+                total_loss += state.batch_loss * len(rows)
+                state.step += 1
+                self._each("on_batch_end", state.batch_loss)
+                if interrupts is not None and interrupts.requested:
+                    self._save(epoch, start + batches.size, order, outputs, total_loss)
+                    raise TrainingInterrupted(self.checkpoint, epoch, state.step)
+        return self._logs(total_loss, outputs, batches.index(order), started)
+
+    def _after_backward(self, batch_loss: float) -> None:
+        self.state.batch_loss = batch_loss
+        self._each("on_backward_end")
+
+    def _logs(self, total_loss: float, outputs: np.ndarray, index, started: float) -> dict:
+        """The epoch's loss and metrics (on each batch's outputs, before its update, dropout on),
+        and the validation set's with the weights at the end of the epoch."""
+        state, network = self.state, self.state.network
+        logs = {"loss": total_loss / self.batches.n_rows}
+        visited = self.data.y[index]  # the targets in the order of ``outputs``
+        for name, metric in self.metrics.items():
+            logs[name] = metric(outputs, visited, network)
+        if self.data.validation is not None:
+            X_val, y_val = self.data.validation
+            val = evaluate(network, state.loss, X_val, y_val, metrics=self.metric_names,
+                           l2=self.l2)  # fmt: skip
+            logs.update({f"val_{key}": value for key, value in val.items()})
+        logs["time"] = time.perf_counter() - started
+        return logs
+
+    def _save(self, epoch: int, next_start: int = 0, order=None, outputs=None, total_loss=0.0):
         """Write the checkpoint for training that continues at ``epoch``, row ``next_start``."""
-        within = 0 < next_start < n_samples
+        state, n_rows = self.state, self.batches.n_rows
+        within = 0 < next_start < n_rows
         position = TrainingPosition(
             epoch=epoch,
             step=state.step,
@@ -316,123 +430,8 @@ def fit(
             order=order if within else None,
             outputs=outputs if within else None,
             total_loss=total_loss if within else 0.0,
-            history=history.to_dict(),
-            shuffle_rng=rng.bit_generator.state,
-            network_rng=network.rng.bit_generator.state,
+            history=state.history.to_dict(),
+            shuffle_rng=self.batches.rng.bit_generator.state,
+            network_rng=state.network.rng.bit_generator.state,
         )
-        save_checkpoint(checkpoint, network, optimizer, position)
-
-    # With the guard on, overflow is expected when training diverges: the guard reports it.
-    quiet_floats = np.errstate(over="ignore", invalid="ignore", divide="ignore")
-    interrupts = _DeferredInterrupt() if checkpoint is not None else contextlib.nullcontext()
-    reading = read_at_random(X) if mapped and shuffle else contextlib.nullcontext()
-    # The update runs on as many cores as the steps' matrix products do (see glassnet._blas).
-    steps_on_one_thread = products_on_one_thread(batch, network.largest_weight)
-    with quiet_floats if guard else contextlib.nullcontext(), reading, interrupts as interrupt:
-        for callback in callbacks:
-            callback.on_train_begin(state)
-        try:
-            for epoch in range(position.epoch, epochs):
-                state.epoch = epoch
-                resuming = epoch == position.epoch and position.order is not None
-                if schedule is not None:
-                    optimizer.learning_rate = float(schedule(epoch))
-                for callback in callbacks:
-                    callback.on_epoch_begin(state)
-                started = time.perf_counter()
-                if resuming:
-                    order, outputs = position.order, position.outputs
-                    first, total_loss = position.batch_start, position.total_loss
-                else:
-                    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
-                    outputs = np.empty((n_samples, network.out_features), dtype=network.dtype)
-                    first, total_loss = 0, 0.0
-                index = order if train_rows is None else train_rows[order]
-                with one_thread(steps_on_one_thread):
-                    for start in range(first, n_samples, batch):
-                        rows = index[start : start + batch]  # within X and y
-                        for callback in callbacks:
-                            callback.on_batch_begin(state)
-                        _, data_loss, l2_term = network._loss_and_gradients(
-                            loss,
-                            gather_x(X, rows),
-                            gather_y(y, rows),
-                            l2=l2,
-                            out=outputs[start : start + batch],  # kept in the order rows come
-                        )
-                        state.batch_loss = data_loss + l2_term
-                        for callback in callbacks:
-                            callback.on_backward_end(state)
-                        optimizer.step(network.parameter_vector())
-                        total_loss += state.batch_loss * len(rows)
-                        state.step += 1
-                        for callback in callbacks:
-                            callback.on_batch_end(state, state.batch_loss)
-                        if interrupt is not None and interrupt.requested:
-                            save_position(epoch, start + batch, order, outputs, total_loss)
-                            raise TrainingInterrupted(checkpoint, epoch, state.step)
-                logs = {"loss": total_loss / n_samples}
-                visited = y[index]  # the targets in the order of ``outputs``
-                for name, metric in metric_functions.items():
-                    logs[name] = metric(outputs, visited, network)
-                if validation_data is not None:
-                    val = evaluate(network, loss, X_val, y_val, metrics=metric_names, l2=l2)
-                    logs.update({f"val_{key}": value for key, value in val.items()})
-                logs["time"] = time.perf_counter() - started
-                for callback in callbacks:
-                    callback.on_epoch_end(state, logs)
-                history.append(logs)
-                last = state.stop or epoch + 1 == epochs
-                if checkpoint is not None and (last or (epoch + 1) % checkpoint_every == 0):
-                    save_position(epoch + 1, 0, None, None, 0.0)
-                if state.stop:
-                    break
-        finally:
-            for callback in callbacks:
-                callback.on_train_end(state)
-    return history
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`fit` with a checkpoint: the checkpoint was written; resume from it."""
-
-    def __init__(self, path, epoch: int, step: int) -> None:
-        super().__init__(
-            f"training interrupted in epoch {epoch + 1} after step {step}; checkpoint saved to "
-            f"{path}: resume with fit(..., checkpoint={str(path)!r}, resume=True)"
-        )
-        self.path, self.epoch, self.step = Path(path), epoch, step
-
-
-class _DeferredInterrupt:
-    """Within the block, the first Ctrl-C only sets ``requested`` (the training loop then stops
-    at the end of the batch, where the state is consistent); a second one interrupts at once."""
-
-    def __enter__(self) -> _DeferredInterrupt:
-        self.requested = False
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-
-
-def _resume(
-    path: Path, network: Network, optimizer: Optimizer, rng: np.random.Generator
-) -> TrainingPosition:
-    """Load a checkpoint into ``network``, ``optimizer`` and ``rng``; return where to go on."""
-    saved, optimizer_values, optimizer_arrays, position = load_checkpoint(path)
-    check_same_architecture(path, saved, network)
-    network.set_weights(saved.get_weights())
-    optimizer.load_state_dict(optimizer_values, optimizer_arrays)
-    rng.bit_generator.state = position.shuffle_rng
-    network.rng.bit_generator.state = position.network_rng
-    return position
+        save_checkpoint(self.checkpoint, state.network, state.optimizer, position)

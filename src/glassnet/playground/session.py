@@ -20,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet.batches import Batches
 from glassnet.datasets import Dataset, load, one_hot
 from glassnet.explain import explain_step, to_json
+from glassnet.gradcheck import central_difference
 from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
 from glassnet.layers import ACTIVATIONS, Dense, Layer
 from glassnet.losses import get_loss
@@ -188,8 +190,9 @@ class Session:
         self.network = network
         self.network.metadata.update(self._metadata())
         self.optimizer = get_optimizer(settings.optimizer, settings.learning_rate)
-        self.rng = np.random.default_rng(settings.seed)  # batches drawn as fit draws them
-        self.batch = min(settings.batch_size, len(self.X_train))
+        self.rng = np.random.default_rng(settings.seed)
+        self.batches = Batches(len(self.X_train), settings.batch_size, rng=self.rng)  # as fit's
+        self.batch = self.batches.size
         self.order = None
         self.position = 0
         self.epoch = 0
@@ -248,7 +251,7 @@ class Session:
         """One mini-batch: the rows ``fit`` would take next (a new permutation each epoch)."""
         n = len(self.X_train)
         if self.order is None:
-            self.order = self.rng.permutation(n)
+            self.order = self.batches.new_order()
             self.position = 0
         rows = self.order[self.position : self.position + self.batch]
         train_step(self.network, self.loss, self.optimizer, self.X_train[rows], self.y_train[rows],
@@ -399,14 +402,12 @@ class Session:
         network.loss_and_gradients(loss, X, y, l2=l2)
         twin = network.layers[self.network.layers.index(layer)]
         analytic = float(twin.grads[key][index])
-        eps, original = 1e-6, float(twin.params[key][index])
+        original = float(twin.params[key][index])
 
-        def objective(value: float) -> float:
-            twin.params[key][index] = value
+        def objective() -> float:
             return loss.value(network.forward(X, training=True), y) + network.l2_penalty(l2)
 
-        numeric = (objective(original + eps) - objective(original - eps)) / (2 * eps)
-        twin.params[key][index] = original
+        numeric = central_difference(objective, twin.params[key], index, eps=1e-6)
         scale = max(abs(analytic), abs(numeric), 1e-12)
         return {"name": f"{layer.name}.{key}[{', '.join(map(str, index))}]",
                 "value": original, "analytic": analytic, "numeric": numeric,
