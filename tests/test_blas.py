@@ -87,7 +87,7 @@ def test_the_rule_for_one_thread_follows_openblas():
     assert _blas.products_on_one_thread(1, 784 * 200)
     assert not _blas.products_on_one_thread(2, 784 * 200)
     assert _blas.products_on_one_thread(64, 3 * 2)  # XOR's network: always one thread
-    assert mlp([784, 200, 200, 10]).largest_weight == 784 * 200
+    assert mlp([784, 200, 200, 10]).largest_weight_entries == 784 * 200
 
 
 def test_one_thread_holds_openblas_to_one_thread_and_gives_back_the_count(monkeypatch):

@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from glassnet.callbacks import Callback, EarlyStopping
 from glassnet.gradcheck import gradcheck
-from glassnet.io import load, save
+from glassnet.io import load, load_model, save
 from glassnet.layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from glassnet.losses import MAE, MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from glassnet.network import Network, mlp
@@ -53,6 +53,7 @@ __all__ = [
     "fit",
     "gradcheck",
     "load",
+    "load_model",
     "mlp",
     "save",
     "train_step",

@@ -134,10 +134,10 @@ def _release() -> None:
 ONE_THREAD_PRODUCT = 65536 * 4
 
 
-def products_on_one_thread(batch: int, largest_weight: int) -> bool:
+def products_on_one_thread(batch: int, largest_weight_entries: int) -> bool:
     """Whether OpenBLAS runs every matrix product of a training step on one thread: the largest
-    is (batch, fan_in) @ (fan_in, fan_out), with ``largest_weight = fan_in * fan_out``."""
-    return batch * largest_weight <= ONE_THREAD_PRODUCT
+    is (batch, fan_in) @ (fan_in, fan_out), with ``largest_weight_entries = fan_in * fan_out``."""
+    return batch * largest_weight_entries <= ONE_THREAD_PRODUCT
 
 
 @contextlib.contextmanager

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet._checks import check_positive_int
 from glassnet.losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+
+__all__ = ["as_array", "check_features", "check_positive_int", "check_targets", "first_non_finite"]
 
 
 def as_array(value, name: str) -> np.ndarray:
@@ -164,7 +167,3 @@ def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = 
     return y
 
 
-def check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)

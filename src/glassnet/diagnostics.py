@@ -92,7 +92,7 @@ class TrainingGuard(Callback):
                 (
                     layer.name
                     for layer in network.layers
-                    if isinstance(layer, Dense) and not np.all(np.isfinite(layer._x))
+                    if isinstance(layer, Dense) and not np.all(np.isfinite(layer.cached_input))
                 ),
                 network.layers[-1].name,
             )
@@ -154,7 +154,7 @@ class HealthMonitor(Callback):
                 )
                 self.norms.setdefault(layer.name, []).append(squares**0.5)
             elif isinstance(layer, (ReLU, LeakyReLU)):
-                active = layer._mask.any(axis=0)  # made by the backward pass just run
+                active = layer.cached_mask.any(axis=0)  # made by the backward pass just run
                 seen = self.active.get(layer.name)
                 self.active[layer.name] = active if seen is None else (seen | active)
             elif isinstance(layer, (Sigmoid, Tanh)):

@@ -109,7 +109,7 @@ def write_atomically(path: Path, write) -> None:
             os.remove(temporary)
 
 
-def load(path: str | Path) -> Network:
+def load_model(path: str | Path) -> Network:
     """Read a network saved by :func:`save`; its metadata is in ``network.metadata``."""
     path = Path(path)
     header, arrays = read_archive(path)
@@ -256,3 +256,7 @@ __all__ = [
     "write_archive",
     "write_atomically",
 ]
+
+
+#: :func:`load_model` under its first name (``glassnet.load``).
+load = load_model

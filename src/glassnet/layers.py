@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet._checks import check_positive_int
 from glassnet.init import Initializer, get_initializer
 
 
@@ -38,8 +39,8 @@ class Layer:
         Set by the :class:`~glassnet.network.Network` that holds the brick (``"dense1"``, ...).
     """
 
-    #: Initializer a Dense layer right before this brick uses when it is given none.
-    preceding_init: str = "glorot_uniform"
+    #: Initializer of a Dense layer standing right before this brick, when it is given none.
+    dense_init_before: str = "glorot_uniform"
     #: Parameters that the L2 (Ridge) penalty applies to.
     regularized: tuple[str, ...] = ()
     #: Whether ``backward`` must return dLoss/d(input). The network turns it off for the bricks
@@ -56,6 +57,8 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
+        if "preceding_init" in cls.__dict__:  # the attribute's former name
+            cls.dense_init_before = cls.__dict__["preceding_init"]
         if cls.__module__.startswith("glassnet.") and not cls.__name__.startswith("_"):
             Layer.types[cls.__name__] = cls
 
@@ -91,6 +94,18 @@ class Layer:
         for cached in ("_x", "_out", "_mask"):
             state.pop(cached, None)
         return state
+
+    @property
+    def cached_input(self) -> np.ndarray | None:
+        """The input of the last forward pass, kept for backward (the tutorials' ``A`` of the
+        layer before), or None."""
+        return getattr(self, "_x", None)
+
+    @property
+    def cached_mask(self) -> np.ndarray | None:
+        """The boolean mask the last pass made (ReLU: where it passed the gradient; Dropout: the
+        units it kept), or None."""
+        return getattr(self, "_mask", None)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         raise NotImplementedError
@@ -159,11 +174,8 @@ class Dense(Layer):
         rng: np.random.Generator | None = None,
     ) -> None:
         super().__init__()
-        for arg, value in (("fan_in", fan_in), ("fan_out", fan_out)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Dense: {arg} must be a positive integer, got {value!r}")
-        self.fan_in = int(fan_in)
-        self.fan_out = int(fan_out)
+        self.fan_in = check_positive_int(fan_in, "Dense: fan_in")
+        self.fan_out = check_positive_int(fan_out, "Dense: fan_out")
         self.init = init
         if init is not None:
             get_initializer(init)  # fail now on an unknown name, not at build time
@@ -302,7 +314,7 @@ class Tanh(Layer):
 class ReLU(Layer):
     """``h = max(z, 0)``, elementwise."""
 
-    preceding_init = "he_normal"
+    dense_init_before = "he_normal"
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         # max(z, 0) against an array of zeros: NumPy vectorises that about 3x faster than max
@@ -322,7 +334,7 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """``h = z`` where ``z > 0``, else ``slope * z``."""
 
-    preceding_init = "he_normal"
+    dense_init_before = "he_normal"
 
     def __init__(self, slope: float = 0.01) -> None:
         super().__init__()

@@ -63,9 +63,14 @@ Metric = Callable[[np.ndarray, np.ndarray, object], float]
 METRICS: dict[str, Metric] = {"accuracy": accuracy, "mse": mse, "mae": mae, "r2": r2}
 
 
+def task_metrics(task: str) -> list[str]:
+    """``accuracy`` for ``classification``; ``mse``, ``mae`` and ``r2`` for ``regression``."""
+    return ["accuracy"] if task == "classification" else ["mse", "mae", "r2"]
+
+
 def default_metrics(loss: Loss) -> list[str]:
-    """``accuracy`` for classification losses; ``mse``, ``mae`` and ``r2`` for regression ones."""
-    return ["accuracy"] if loss.task == "classification" else ["mse", "mae", "r2"]
+    """The metrics of the loss's task (see :func:`task_metrics`)."""
+    return task_metrics(loss.task)
 
 
 def get_metric(name: str) -> Metric:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from glassnet._blas import axpy
+from glassnet._checks import is_positive_int
 from glassnet._errors import unknown_name
 from glassnet._mapped import is_memory_mapped
 from glassnet._validation import check_features
@@ -79,7 +80,7 @@ class Network:
             features = layer.output_features(features)
             if isinstance(layer, Dense) and not layer.initialized:
                 following = self.layers[position + 1] if position + 1 < len(self.layers) else None
-                default = following.preceding_init if following is not None else "glorot_uniform"
+                default = following.dense_init_before if following is not None else "glorot_uniform"
                 layer.reset_parameters(self.rng, default_init=default)
             if isinstance(layer, Dropout) and layer.rng is None:
                 layer.rng = self.rng
@@ -154,11 +155,16 @@ class Network:
         return features
 
     @property
-    def largest_weight(self) -> int:
+    def largest_weight_entries(self) -> int:
         """Entries of the largest weight matrix (``fan_in * fan_out``); 0 without one."""
         return max(
             (layer.params["W"].size for layer in self.layers if "W" in layer.params), default=0
         )
+
+    @property
+    def largest_weight(self) -> int:
+        """:attr:`largest_weight_entries` under its former name."""
+        return self.largest_weight_entries
 
     @property
     def n_params(self) -> int:
@@ -463,7 +469,7 @@ def mlp(
     if len(sizes) < 2:
         raise ValueError(f"mlp: sizes needs at least input and output sizes; got {sizes}")
     for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        if not is_positive_int(size):
             raise ValueError(f"mlp: sizes must be positive integers; got {sizes}")
     n_hidden = len(sizes) - 2
     activations = [activation] * n_hidden if isinstance(activation, str) else list(activation)

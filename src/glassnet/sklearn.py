@@ -31,6 +31,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "glassnet.sklearn needs scikit-learn >= 1.6: pip install 'glassnet[sklearn]'"
     ) from error
 
+from glassnet._checks import is_positive_int
 from glassnet._errors import unknown_name
 from glassnet.callbacks import Callback
 from glassnet.frames import encode_frame, is_frame, learn_categories, text_columns
@@ -164,7 +165,7 @@ class _GlassnetMLP(BaseEstimator):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
         for size in sizes:
-            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            if not is_positive_int(size):
                 raise ValueError(
                     "hidden_layer_sizes must hold positive integers; "
                     f"got {self.hidden_layer_sizes!r}"
@@ -543,7 +544,7 @@ def _number(name, value, *, low, high=None, low_open=False) -> None:
 
 
 def _integer(name, value, expected: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not is_positive_int(value):
         raise ValueError(f"{name} must be {expected}; got {value!r}")
 
 

@@ -119,7 +119,7 @@ def _learn(
     )
     if before_update is not None:
         before_update(data_loss + l2_term)
-    with one_thread(update_on_one_thread):
+    with one_thread() if update_on_one_thread else contextlib.nullcontext():
         optimizer.step(network.parameter_vector())
     return outputs, data_loss, l2_term
 
@@ -139,7 +139,7 @@ def train_step(
     before the update.
     """
     x = network.as_input(x)
-    alone = products_on_one_thread(len(x), network.largest_weight)
+    alone = products_on_one_thread(len(x), network.largest_weight_entries)
     return _learn(network, loss, optimizer, x, target, l2=l2, update_on_one_thread=alone)
 
 
@@ -384,7 +384,7 @@ class _Training:
             outputs = np.empty((batches.n_rows, network.out_features), dtype=network.dtype)
             first, total_loss = 0, 0.0
         # The update runs on as many cores as the steps' matrix products do (see glassnet._blas).
-        with one_thread(products_on_one_thread(batches.size, network.largest_weight)):
+        with one_thread(products_on_one_thread(batches.size, network.largest_weight_entries)):
             for start, rows in batches.split(order, first):
                 self._each("on_batch_begin")
                 _learn(network, state.loss, state.optimizer, self.gather_x(self.data.X, rows),

@@ -139,6 +139,9 @@ def load(
     raise unknown_name("data set", name, DATASETS)
 
 
+#: :func:`load` by what it loads (beside :func:`glassnet.io.load_model`).
+load_dataset = load
+
 __all__ = [
     "DATASETS",
     "ENVIRONMENT_VARIABLE",
@@ -149,6 +152,7 @@ __all__ = [
     "load",
     "load_arrays",
     "load_csv",
+    "load_dataset",
     "load_table",
     "load_digits",
     "load_mnist",

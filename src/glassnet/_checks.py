@@ -1,0 +1,17 @@
+"""The kinds of value an argument can be asked to be, each checked in one place."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def is_positive_int(value) -> bool:
+    """An integer >= 1 (Python's or NumPy's; a bool is not one)."""
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 1
+
+
+def check_positive_int(value, name: str) -> int:
+    """``value`` as an int, or a ValueError saying ``name`` must be a positive integer."""
+    if not is_positive_int(value):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)

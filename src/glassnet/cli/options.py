@@ -1,0 +1,239 @@
+"""The command line's parser: its commands, their options, and the option types."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from glassnet import __version__
+from glassnet.datasets import DATASETS
+from glassnet.schedules import SCHEDULES
+
+
+def _number(text: str, *, minimum: float, inclusive: bool, kind=float):
+    try:
+        value = kind(text)
+    except ValueError:
+        noun = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+    low_ok = value >= minimum if inclusive else value > minimum
+    if not (np.isfinite(value) and low_ok):
+        relation = ">=" if inclusive else ">"
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number {relation} {minimum}, got {text}"
+        )
+    return value
+
+
+def positive_int(text: str) -> int:
+    return _number(text, minimum=1, inclusive=True, kind=int)
+
+
+def positive_float(text: str) -> float:
+    return _number(text, minimum=0, inclusive=False)
+
+
+def non_negative_float(text: str) -> float:
+    return _number(text, minimum=0, inclusive=True)
+
+
+def probability(text: str) -> float:
+    value = non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (and exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="glassnet",
+        description="Neural networks you can see through: train and inspect MLPs.",
+    )
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    _add_train(commands)
+    _add_model_commands(commands)
+    _add_explain(commands)
+    _add_tools(commands)
+    return parser
+
+
+def _add_train(commands) -> None:
+    """``train`` and its options."""
+    train = commands.add_parser(
+        "train",
+        help="train a network on a data set (none: the XOR tutorial's 2-3-2 network)",
+        description=(
+            "Train a multilayer perceptron. DATASET is one of "
+            f"{', '.join(DATASETS)}, a path to a .csv or .parquet table, or a .npy of features "
+            "with --target-file. Without DATASET: "
+            "the XOR tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, "
+            "mean squared error plus L2, fan-in-uniform init, full-batch gradient descent) on the "
+            "XOR truth table. Every option not given takes the data set's recipe value."
+        ),
+    )
+    train.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
+    train.add_argument("--hidden", type=positive_int, nargs="+", help="hidden layer sizes")
+    train.add_argument(
+        "--activation",
+        choices=["relu", "sigmoid", "tanh", "leaky_relu", "identity"],
+        help="hidden activation",
+    )
+    train.add_argument(
+        "--loss", choices=["cross_entropy", "mse", "mae"], help="loss (default: the data set's)"
+    )
+    train.add_argument("--epochs", type=positive_int)
+    train.add_argument("--batch-size", type=positive_int, help="samples per step (1: per-sample)")
+    train.add_argument("--lr", type=positive_float, help="learning rate")
+    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
+    train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
+    train.add_argument("--l2", type=non_negative_float, help="L2 (Ridge) strength")
+    train.add_argument("--dropout", type=probability, help="dropout after each hidden layer")
+    train.add_argument(
+        "--validation-fraction", type=probability, help="training rows held out (0: none)"
+    )
+    train.add_argument(
+        "--missing",
+        choices=["error", "mean", "median", "most-frequent"],
+        default="error",
+        help="empty cells of a .csv's features: an error (default), or filled with the training "
+        "rows' column mean, median or most frequent value, kept in the model",
+    )
+    train.add_argument(
+        "--scale-target",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a .csv regression learns its target standardised, predicts it in its own units "
+        "(default: on)",
+    )
+    train.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    data_options(train)
+    train.add_argument("--n-samples", type=positive_int, help="size of a synthetic data set")
+    train.add_argument("--noise", type=non_negative_float, help="noise of a synthetic data set")
+    train.add_argument("--save", metavar="MODEL", help="save the trained model (.npz)")
+    train.add_argument("--no-guard", action="store_true", help="do not stop on NaN/exploding")
+    train.add_argument(
+        "--checkpoint",
+        metavar="CKPT",
+        help="write the training state here every epoch and on Ctrl-C (resume with --resume)",
+    )
+    train.add_argument(
+        "--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs (1)"
+    )
+    train.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    pictures = train.add_argument_group("pictures (need: pip install 'glassnet[plot]')")
+    pictures.add_argument("--animate", metavar="GIF", help="2-D data: the boundary as it learns")
+    pictures.add_argument("--plot", metavar="PNG", help="loss and accuracy per epoch")
+    pictures.add_argument("--plot-weights", metavar="PNG", help="images: first-layer weights")
+    pictures.add_argument("--plot-confusion", metavar="PNG", help="the test confusion matrix")
+    pictures.add_argument("--plot-mistakes", metavar="PNG", help="images: worst test mistakes")
+    output_options(train)
+
+
+def _add_model_commands(commands) -> None:
+    """``evaluate`` and ``predict``: a saved model on data."""
+    evaluate_ = commands.add_parser(
+        "evaluate", help="test a saved model on a data set's test split"
+    )
+    evaluate_.add_argument("model", metavar="MODEL")
+    evaluate_.add_argument("dataset", metavar="DATASET")
+    evaluate_.add_argument("--seed", type=int, default=None, help="split seed (the training one)")
+    data_options(evaluate_)
+    output_options(evaluate_)
+
+    predict = commands.add_parser(
+        "predict", help="predict for the rows of a .csv, .parquet or .npy file"
+    )
+    predict.add_argument("model", metavar="MODEL")
+    predict.add_argument(
+        "input", metavar="INPUT", help="a .csv (header row), .parquet or .npy file"
+    )
+    predict.add_argument("-o", "--output", metavar="FILE", help="write a .csv here (else stdout)")
+
+
+def _add_explain(commands) -> None:
+    """``explain``: one step with every number."""
+    explain_ = commands.add_parser(
+        "explain",
+        help="one training step with every number shown (the XOR walkthrough)",
+        description=(
+            "Without MODEL: one step of the XOR tutorial's 2-3-2 sigmoid network on the truth "
+            "table, forward, loss, backward (chain rule) and update, with the library's own "
+            "numbers. With MODEL INPUT: one step of a saved model on rows of INPUT (a data set "
+            "name, a .csv with the target column, or a .npy with --labels). With --descent: "
+            "gradient descent on f(x) = x^2 - 4x + 5, drawn on the curve."
+        ),
+    )
+    explain_.add_argument("model", nargs="?", metavar="MODEL")
+    explain_.add_argument("input", nargs="?", metavar="INPUT")
+    explain_.add_argument("--hidden", type=positive_int, default=3, help="hidden neurons (3)")
+    explain_.add_argument("--seed", type=int, default=0)
+    explain_.add_argument("--lr", type=positive_float, help="learning rate (1.0; 0.01 for a model)")
+    explain_.add_argument("--l2", type=non_negative_float, help="L2 strength (1e-4; 0 for a model)")
+    explain_.add_argument("--steps", type=positive_int, default=1, help="show the last of K steps")
+    explain_.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    explain_.add_argument("--rows", type=positive_int, default=4, help="rows of INPUT to use (4)")
+    explain_.add_argument("--labels", help="a .npy of targets for a .npy INPUT")
+    explain_.add_argument("--descent", metavar="PNG", help="draw gradient descent on a parabola")
+    data_options(explain_)
+
+
+def _add_tools(commands) -> None:
+    """``info``, ``playground`` and ``export``."""
+    info = commands.add_parser("info", help="show a saved model's layers and metadata")
+    info.add_argument("model", metavar="MODEL")
+    info.add_argument("--json", action="store_true", help="print the metadata as JSON")
+
+    playground = commands.add_parser(
+        "playground", help="watch a network learn in the browser (needs glassnet[playground])"
+    )
+    playground.add_argument("--port", type=int, default=8000, help="port (8000)")
+    playground.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this computer only)"
+    )
+    playground.add_argument("--open", action="store_true", help="open the page in a browser")
+
+    export_ = commands.add_parser(
+        "export", help="write a saved model in another format (ONNX; needs glassnet[onnx])"
+    )
+    export_.add_argument("model", metavar="MODEL")
+    export_.add_argument("--onnx", metavar="FILE", required=True, help="the .onnx file to write")
+    export_.add_argument(
+        "--no-preprocessing",
+        action="store_true",
+        help="leave the model's input standardisation out (the ONNX model then takes scaled rows)",
+    )
+
+
+def data_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--data-dir", help="where MNIST-style files are (else GLASSNET_DATA_DIR)")
+    command.add_argument("--target", help="target column of a .csv table (default: the last)")
+    command.add_argument(
+        "--target-file",
+        metavar="NPY",
+        help="the targets of a .npy DATASET (read from disk, not into memory; its last rows "
+        "are the test rows)",
+    )
+    command.add_argument(
+        "--test-fraction", type=probability, help="rows held out for testing (0.2; not MNIST)"
+    )
+    command.add_argument(
+        "--task",
+        choices=["auto", "classification", "regression"],
+        default="auto",
+        help="task of a .csv table (default: auto)",
+    )
+
+
+def output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--quiet", action="store_true", help="no progress, only the result")
+    command.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
