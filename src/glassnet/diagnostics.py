@@ -12,7 +12,7 @@ import numpy as np
 
 from glassnet._errors import GlassnetError
 from glassnet.callbacks import Callback
-from glassnet.layers import Dense, LeakyReLU, ReLU, Sigmoid, Tanh
+from glassnet.layers import Dense
 
 
 class TrainingDiverged(GlassnetError, ArithmeticError):
@@ -21,17 +21,16 @@ class TrainingDiverged(GlassnetError, ArithmeticError):
 
 def _saturation(layer) -> float:
     """Fraction of a sigmoid/tanh brick's last outputs within 1e-3 of their bounds."""
-    out = getattr(layer, "_out", None)
+    out = layer.cached_output
     if out is None:
         return 0.0
-    if isinstance(layer, Sigmoid):
-        return float(np.mean((out < 1e-3) | (out > 1 - 1e-3)))
-    return float(np.mean(np.abs(out) > 1 - 1e-3))
+    low, high = layer.output_bounds
+    return float(np.mean((out < low + 1e-3) | (out > high - 1e-3)))
 
 
 def _dead_fraction(layer) -> float:
     """Fraction of a ReLU brick's units that were inactive for every row of the last batch."""
-    out = getattr(layer, "_out", None)
+    out = layer.cached_output
     if out is None:
         return 0.0
     return float(np.mean(~(out > 0).any(axis=0)))  # a unit is active where its output is > 0
@@ -50,12 +49,12 @@ def likely_causes(network, state) -> list[str]:
     lr = state.optimizer.learning_rate
     causes.append(f"the learning rate is too high ({lr:g}): try {lr / 10:g}")
     for layer in network.layers:
-        if isinstance(layer, (Sigmoid, Tanh)) and _saturation(layer) > 0.5:
+        if layer.stuck_when == "saturated" and _saturation(layer) > 0.5:
             causes.append(
                 f"saturated units in {layer.name} ({_saturation(layer):.0%} of "
                 "outputs stuck at their bounds)"
             )
-        if isinstance(layer, (ReLU, LeakyReLU)) and _dead_fraction(layer) > 0.5:
+        if layer.stuck_when == "dead" and _dead_fraction(layer) > 0.5:
             causes.append(
                 f"dead ReLUs in {layer.name} ({_dead_fraction(layer):.0%} of units "
                 "inactive for the whole batch)"
@@ -153,11 +152,11 @@ class HealthMonitor(Callback):
                     float(np.sum(g.astype(np.float64) ** 2)) for g in layer.grads.values()
                 )
                 self.norms.setdefault(layer.name, []).append(squares**0.5)
-            elif isinstance(layer, (ReLU, LeakyReLU)):
+            elif layer.stuck_when == "dead":
                 active = layer.cached_mask.any(axis=0)  # made by the backward pass just run
                 seen = self.active.get(layer.name)
                 self.active[layer.name] = active if seen is None else (seen | active)
-            elif isinstance(layer, (Sigmoid, Tanh)):
+            elif layer.stuck_when == "saturated":
                 self.saturated.setdefault(layer.name, []).append(_saturation(layer))
 
     def on_epoch_end(self, state, logs) -> None:

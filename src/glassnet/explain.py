@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glassnet.layers import Dense
+from glassnet.layers import Dense, Layer
 from glassnet.losses import Loss
 from glassnet.network import Network
 from glassnet.optim import SGD
@@ -61,29 +61,11 @@ def _symbols(trace: Trace) -> list[dict]:
     return names
 
 
-_FORWARD = {
-    "Sigmoid": "sigmoid({i})",
-    "Tanh": "tanh({i})",
-    "ReLU": "max({i}, 0)",
-    "LeakyReLU": "{i} where {i} > 0, else slope * {i}",
-    "Identity": "{i}",
-    "Softmax": "softmax({i})",
-    "Dropout": "{i} * mask / (1 - p)",
-    "Standardize": "({i} - mean) / std",
-    "Rescale": "{i} std + mean",
-    "Impute": "{i}, with fill where missing",
-}
-_LOCAL = {
-    "Sigmoid": "{o} (1 - {o})",
-    "Tanh": "1 - {o}^2",
-    "ReLU": "1 where {i} > 0, else 0",
-    "LeakyReLU": "1 where {i} > 0, else slope",
-    "Identity": "1",
-    "Dropout": "mask / (1 - p)",
-    "Standardize": "1 / std",
-    "Rescale": "std",
-    "Impute": "1 where {i} is given, else 0",
-}
+def _brick(kind: str):
+    """The brick class of a traced layer's kind (its formulas live on the class)."""
+    return Layer.types.get(kind, Layer)
+
+
 _LOSS_VALUE = {
     "MSE": "mean(({o} - y)^2)",
     "MAE": "mean(|{o} - y|)",
@@ -117,7 +99,7 @@ def explain(trace: Trace) -> list[Step]:
             bias = f" + {sym['b']}" if "b" in layer.params else ""
             formula = f"{sym['in']} {sym['W']}{bias}"
         else:
-            formula = _FORWARD[layer.kind].format(i=sym["in"])
+            formula = (_brick(layer.kind).formula or f"{layer.kind}({{i}})").format(i=sym["in"])
         steps.append(Step("forward", sym["out"], formula, layer.output, layer.name))
 
     out = symbols[-1]["out"]
@@ -191,7 +173,7 @@ def _backward_steps(
         if layer.local_grad is None:  # Softmax: the full Jacobian-vector product
             formula = f"{o} * (dLoss/d{o} - sum over classes of dLoss/d{o} * {o})"
             return [Step(section, f"dLoss/d{i}", formula, layer.grad_input)]
-        local = _LOCAL[layer.kind].format(o=o, i=i)
+        local = (_brick(layer.kind).local_formula or f"d{o}/d{i}").format(o=o, i=i)
         return [
             Step(section, f"d{o}/d{i}", local, layer.local_grad, "elementwise"),
             Step(

@@ -43,6 +43,16 @@ class Layer:
     dense_init_before: str = "glorot_uniform"
     #: Parameters that the L2 (Ridge) penalty applies to.
     regularized: tuple[str, ...] = ()
+    #: What the brick computes, as explain prints it: ``{i}`` is its input's symbol.
+    formula: str | None = None
+    #: Its derivative d(output)/d(input) for a brick that acts on each element alone (``{i}``
+    #: input, ``{o}`` output); None for the others (Dense, Softmax, OneHot).
+    local_formula: str | None = None
+    #: How a hidden unit of it stops learning, for the health checks: ``"saturated"`` (flat
+    #: tails, as Sigmoid and Tanh have), ``"dead"`` (a zero gradient, as ReLU has), or None.
+    stuck_when: str | None = None
+    #: The bounds a saturating brick's outputs approach (``stuck_when == "saturated"``).
+    output_bounds: tuple[float, float] | None = None
     #: Whether ``backward`` must return dLoss/d(input). The network turns it off for the bricks
     #: up to its first Dense, whose inputs are the data: nobody needs that gradient, and it costs
     #: a matrix product.
@@ -102,16 +112,34 @@ class Layer:
         return getattr(self, "_x", None)
 
     @property
+    def cached_output(self) -> np.ndarray | None:
+        """The output of the last forward pass, kept for backward (the tutorials' ``A``), or
+        None."""
+        return getattr(self, "_out", None)
+
+    @property
     def cached_mask(self) -> np.ndarray | None:
         """The boolean mask the last pass made (ReLU: where it passed the gradient; Dropout: the
         units it kept), or None."""
         return getattr(self, "_mask", None)
+
+    @property
+    def elementwise(self) -> bool:
+        """Whether the brick acts on each element alone (its derivative is an array like its
+        output)."""
+        return self.local_formula is not None
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def to_onnx(self, graph, x: str) -> str:
+        """Add the ONNX nodes computing this brick at inference to ``graph`` (a
+        :class:`glassnet.onnx.OnnxGraph`), reading the tensor named ``x``; return the name of
+        the output."""
+        raise TypeError(f"ONNX export: no ONNX operator for a {type(self).__name__} brick")
 
     @property
     def in_features(self) -> int | None:
@@ -257,6 +285,12 @@ class Dense(Layer):
             "bias": self.bias,
         }
 
+    def to_onnx(self, graph, x: str) -> str:
+        inputs = [x, graph.constant(f"{self.name}.W", self.params["W"])]
+        if self.bias:
+            inputs.append(graph.constant(f"{self.name}.b", self.params["b"]))
+        return graph.node("Gemm", inputs, self.name)
+
 
 def sigmoid(
     z: np.ndarray, out: np.ndarray | None = None, scratch: np.ndarray | None = None
@@ -280,6 +314,9 @@ def sigmoid(
 class Sigmoid(Layer):
     """``h = 1 / (1 + exp(-z))``, elementwise; stable for any ``z``."""
 
+    formula, local_formula, stuck_when = "sigmoid({i})", "{o} (1 - {o})", "saturated"
+    output_bounds = (0.0, 1.0)
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._out = sigmoid(
             x, self._buffer("out", x.shape, x.dtype), self._buffer("scratch", x.shape, x.dtype)
@@ -294,9 +331,15 @@ class Sigmoid(Layer):
         grad *= grad_out
         return grad
 
+    def to_onnx(self, graph, x: str) -> str:
+        return graph.node("Sigmoid", [x], self.name)
+
 
 class Tanh(Layer):
     """``h = tanh(z)``, elementwise."""
+
+    formula, local_formula, stuck_when = "tanh({i})", "1 - {o}^2", "saturated"
+    output_bounds = (-1.0, 1.0)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._out = np.tanh(x, out=self._buffer("out", x.shape, x.dtype))
@@ -310,9 +353,14 @@ class Tanh(Layer):
         grad *= grad_out
         return grad
 
+    def to_onnx(self, graph, x: str) -> str:
+        return graph.node("Tanh", [x], self.name)
+
 
 class ReLU(Layer):
     """``h = max(z, 0)``, elementwise."""
+
+    formula, local_formula, stuck_when = "max({i}, 0)", "1 where {i} > 0, else 0", "dead"
 
     dense_init_before = "he_normal"
 
@@ -330,9 +378,15 @@ class ReLU(Layer):
         grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
         return np.multiply(grad_out, self._mask, out=grad)
 
+    def to_onnx(self, graph, x: str) -> str:
+        return graph.node("Relu", [x], self.name)
+
 
 class LeakyReLU(Layer):
     """``h = z`` where ``z > 0``, else ``slope * z``."""
+
+    formula = "{i} where {i} > 0, else slope * {i}"
+    local_formula, stuck_when = "1 where {i} > 0, else slope", "dead"
 
     dense_init_before = "he_normal"
 
@@ -358,9 +412,14 @@ class LeakyReLU(Layer):
     def config(self) -> dict:
         return {"type": "LeakyReLU", "slope": self.slope}
 
+    def to_onnx(self, graph, x: str) -> str:
+        return graph.node("LeakyRelu", [x], self.name, alpha=self.slope)
+
 
 class Identity(Layer):
     """``h = z``: a linear output (regression)."""
+
+    formula, local_formula = "{i}", "1"
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         return x
@@ -368,6 +427,9 @@ class Identity(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1
         return grad_out
+
+    def to_onnx(self, graph, x: str) -> str:
+        return graph.node("Identity", [x], self.name)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -385,6 +447,8 @@ class Softmax(Layer):
     probabilities, and its backward pass is the full Jacobian-vector product.
     """
 
+    formula = "softmax({i})"
+
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._out = softmax(x)
         return self._out
@@ -394,6 +458,9 @@ class Softmax(Layer):
         inner = np.sum(grad_out * self._out, axis=1, keepdims=True)
         return self._out * (grad_out - inner)
 
+    def to_onnx(self, graph, x: str) -> str:
+        return graph.node("Softmax", [x], self.name, axis=1)
+
 
 class Dropout(Layer):
     """Inverted dropout: in training, zero each input with probability ``p`` and scale the rest by
@@ -401,6 +468,8 @@ class Dropout(Layer):
 
     The mask is drawn from ``self.rng``, which the network sets to its own Generator.
     """
+
+    formula, local_formula = "{i} * mask / (1 - p)", "mask / (1 - p)"
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None) -> None:
         super().__init__()
@@ -435,6 +504,9 @@ class Dropout(Layer):
     def config(self) -> dict:
         return {"type": "Dropout", "p": self.p}
 
+    def to_onnx(self, graph, x: str) -> str:  # inactive at inference
+        return graph.node("Identity", [x], self.name)
+
 
 #: Activation bricks by the names the command line and configs use.
 ACTIVATIONS: dict[str, type[Layer]] = {
@@ -445,6 +517,8 @@ ACTIVATIONS: dict[str, type[Layer]] = {
     "identity": Identity,
     "softmax": Softmax,
 }
+#: The activations a hidden layer can have (every entry point offers these).
+HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")
 
 #: Every brick type, by class name (used to rebuild a network from its config); the scaling
 #: bricks of :mod:`glassnet.preprocessing` join it when that module is imported.

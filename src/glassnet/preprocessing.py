@@ -114,6 +114,8 @@ class Standardize(_ColumnScaling):
     May stand first in a network, where it fixes the input width (``len(mean)``).
     """
 
+    formula, local_formula = "({i} - mean) / std", "1 / std"
+
     @property
     def in_features(self) -> int:
         return len(self.mean)
@@ -132,10 +134,17 @@ class Standardize(_ColumnScaling):
         _, std = self._as(grad_out.dtype)
         return np.divide(grad_out, std, out=self._buffer("grad", grad_out.shape, grad_out.dtype))
 
+    def to_onnx(self, graph, x: str) -> str:
+        centred = graph.node("Sub", [x, graph.constant(f"{self.name}.mean", self.mean)],
+                             f"{self.name}.centred")  # fmt: skip
+        return graph.node("Div", [centred, graph.constant(f"{self.name}.std", self.std)], self.name)
+
 
 class Rescale(_ColumnScaling):
     """``y = z * std + mean`` per column: a regressor's standardised outputs back in the target's
     own units (``mean``, ``std``: the training targets')."""
+
+    formula, local_formula = "{i} std + mean", "std"
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         """z: (batch, columns) -> y: (batch, columns)."""
@@ -149,6 +158,12 @@ class Rescale(_ColumnScaling):
         _, std = self._as(grad_out.dtype)
         return np.multiply(grad_out, std, out=self._buffer("grad", grad_out.shape, grad_out.dtype))
 
+    def to_onnx(self, graph, x: str) -> str:
+        scaled = graph.node("Mul", [x, graph.constant(f"{self.name}.std", self.std)],
+                            f"{self.name}.scaled")  # fmt: skip
+        return graph.node("Add", [scaled, graph.constant(f"{self.name}.mean", self.mean)],
+                          self.name)  # fmt: skip
+
 
 class OneHot(Layer):
     """Category columns into one-hot blocks; the other columns pass through, in place.
@@ -157,6 +172,8 @@ class OneHot(Layer):
     an index into them (0, 1, ...), and becomes ``len(names)`` columns of 0 and 1. The names are
     the model's contract: a table is read with them, and a name not among them is an error.
     """
+
+    formula = "one-hot blocks of the category columns of {i}"
 
     is_scaling = True
 
@@ -217,6 +234,25 @@ class OneHot(Layer):
     def summary_label(self) -> str:
         return f"OneHot({_columns(len(self.categories)).replace(' ', ' category ')}, fixed)"
 
+    def to_onnx(self, graph, x: str) -> str:
+        """Standard operators: each input column sliced out, a category column compared with
+        its indices 0..k-1 (``Equal``, cast to floats), the pieces joined again (``Concat``)."""
+        pieces = []
+        for column in range(self.width):
+            piece = f"{self.name}.column{column}"
+            bounds = [
+                graph.constant(f"{piece}.{end}", np.array([value]), dtype=np.int64)
+                for end, value in (("start", column), ("stop", column + 1), ("axis", 1))
+            ]
+            piece = graph.node("Slice", [x, *bounds], piece)
+            if column in self.categories:
+                count = len(self.categories[column])
+                indices = graph.constant(f"{piece}.indices", np.arange(count)[None, :])
+                equal = graph.node("Equal", [piece, indices], f"{piece}.is")
+                piece = graph.node("Cast", [equal], f"{piece}.hot", to=graph.element)
+            pieces.append(piece)
+        return graph.node("Concat", pieces, self.name, axis=1)
+
 
 #: How :meth:`Impute.fit` picks a column's fill value.
 IMPUTE_STRATEGIES = ("mean", "median", "most_frequent")
@@ -228,6 +264,8 @@ class Impute(Layer):
     Stands first in a network, where it fixes the input width (``len(fill)``) and lets the
     network take rows with NaN in them; Inf is still refused at the door.
     """
+
+    formula, local_formula = "{i}, with fill where missing", "1 where {i} is given, else 0"
 
     is_scaling = True
     accepts_missing = True
@@ -302,6 +340,11 @@ class Impute(Layer):
         state["_cast"] = {}
         state.pop("_missing", None)
         return state
+
+    def to_onnx(self, graph, x: str) -> str:
+        missing = graph.node("IsNaN", [x], f"{self.name}.missing")
+        fill = graph.constant(f"{self.name}.fill", self.fill[None, :])
+        return graph.node("Where", [missing, fill, x], self.name)
 
 
 def scaled(

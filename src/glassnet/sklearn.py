@@ -35,7 +35,7 @@ from glassnet._checks import is_positive_int
 from glassnet._errors import unknown_name
 from glassnet.callbacks import Callback
 from glassnet.frames import encode_frame, is_frame, learn_categories, text_columns
-from glassnet.layers import sigmoid, softmax
+from glassnet.layers import HIDDEN_ACTIVATIONS, sigmoid, softmax
 from glassnet.metrics import accuracy, r2
 from glassnet.network import Network, mlp
 from glassnet.optim import SGD, Adam, Optimizer
@@ -43,13 +43,8 @@ from glassnet.preprocessing import OneHot
 from glassnet.train import fit
 
 #: scikit-learn's activation names, and glassnet's own, as glassnet bricks.
-_ACTIVATIONS = {
-    "identity": "identity",
-    "logistic": "sigmoid",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "leaky_relu": "leaky_relu",
+_ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid"} | {
+    name: name for name in HIDDEN_ACTIVATIONS
 }
 _SOLVERS = ("adam", "sgd")
 

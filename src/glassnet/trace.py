@@ -11,15 +11,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glassnet import preprocessing  # noqa: F401 (its bricks join Layer.types)
 from glassnet._validation import check_targets
-from glassnet.layers import Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from glassnet.layers import Layer
 from glassnet.losses import Loss, get_loss
 from glassnet.network import Network
 from glassnet.optim import SGD, Optimizer
-from glassnet.preprocessing import Impute, Rescale, Standardize
 
-#: Bricks that act on each element alone: their derivative is an array like their output.
-ELEMENTWISE = (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Dropout, Standardize, Rescale, Impute)
+#: Bricks that act on each element alone: their derivative is an array like their output
+#: (each brick says so itself, :attr:`~glassnet.layers.Layer.elementwise`; kept for reference).
+ELEMENTWISE = tuple(kind for kind in Layer.types.values() if kind.local_formula is not None)
 
 
 @dataclass
@@ -131,7 +132,7 @@ def trace(
     for layer in network.layers:
         seen = record[layer.name]
         local = None
-        if isinstance(layer, ELEMENTWISE) and layer.input_grad:
+        if layer.elementwise and layer.input_grad:
             # The brick's own backward applied to ones gives d(output)/d(input) elementwise
             # (not asked of the bricks before the first Dense, whose input is the data).
             local = layer.backward(np.ones_like(seen["output"]))

@@ -8,6 +8,7 @@ import numpy as np
 
 from glassnet import __version__
 from glassnet.datasets import DATASETS
+from glassnet.layers import HIDDEN_ACTIVATIONS
 from glassnet.schedules import SCHEDULES
 
 
@@ -85,7 +86,7 @@ def _add_train(commands) -> None:
     train.add_argument("--hidden", type=positive_int, nargs="+", help="hidden layer sizes")
     train.add_argument(
         "--activation",
-        choices=["relu", "sigmoid", "tanh", "leaky_relu", "identity"],
+        choices=list(HIDDEN_ACTIVATIONS),
         help="hidden activation",
     )
     train.add_argument(

@@ -43,11 +43,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from glassnet.layers import HIDDEN_ACTIVATIONS
 from glassnet.network import Network
 from glassnet.playground.session import Session, Settings, SettingsError, parse_settings
 
@@ -220,7 +221,14 @@ class Connection:
 
 
 async def _page(request):
-    return FileResponse(STATIC / "index.html")
+    """The page, its activation choices filled in from glassnet's bricks."""
+    options = "".join(f"<option>{name}</option>" for name in HIDDEN_ACTIVATIONS)
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    page = page.replace(_ACTIVATION_CHOICES, options)
+    return HTMLResponse(page)
+
+
+_ACTIVATION_CHOICES = "<!-- activations: the server lists glassnet's hidden activations here -->"
 
 
 async def _no_icon(request):

@@ -25,7 +25,7 @@ from glassnet.datasets import Dataset, load, one_hot
 from glassnet.explain import explain_step, to_json
 from glassnet.gradcheck import central_difference
 from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
-from glassnet.layers import ACTIVATIONS, Dense, Layer
+from glassnet.layers import ACTIVATIONS, HIDDEN_ACTIVATIONS, Dense, Layer
 from glassnet.losses import get_loss
 from glassnet.metrics import r2
 from glassnet.network import Network, mlp
@@ -36,7 +36,7 @@ from glassnet.train import train_step
 #: What the page may ask for. Anything outside gets an error message, never a traceback.
 DATASETS = ("xor", "spirals", "moons", "circles", "surface", "custom")
 REGRESSION = ("surface",)
-ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "identity")
+ACTIVATION_NAMES = HIDDEN_ACTIVATIONS
 LOSSES = ("cross_entropy", "mse")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 MAX_LAYERS = 6
