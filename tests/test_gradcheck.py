@@ -22,6 +22,7 @@ from glassnet import (
     gradcheck,
 )
 from glassnet.gradcheck import TOLERANCE, relative_error
+from glassnet.layers import GELU
 
 N_IN, N_OUT, BATCH = 4, 3, 6
 
@@ -41,6 +42,7 @@ BRICKS = {
     "relu": ReLU,
     "leaky_relu": lambda: LeakyReLU(0.1),
     "identity": Identity,
+    "gelu": GELU,
     "softmax": Softmax,
     "dropout": lambda: Dropout(0.4),
     "standardize": lambda: Standardize([0.5, -1.0, 2.0, 0.0, 3.0], [2.0, 0.5, 1.0, 4.0, 0.25]),

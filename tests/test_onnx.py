@@ -9,6 +9,7 @@ import pytest
 
 import glassnet
 from glassnet import Dense, Dropout, Identity, LeakyReLU, Network, ReLU, Sigmoid, Softmax, Tanh
+from glassnet.layers import GELU
 from glassnet.onnx import export
 from glassnet.preprocessing import scaled
 
@@ -20,7 +21,7 @@ def run(path, X):
 
 EVERY_BRICK = [
     Dense(5, 16), ReLU(), Dropout(0.3), Dense(16, 12), LeakyReLU(0.1), Dense(12, 8), Tanh(),
-    Dense(8, 8), Sigmoid(), Dense(8, 6), Identity(), Dense(6, 4), Softmax(),
+    Dense(8, 8), Sigmoid(), Dense(8, 6), GELU(), Identity(), Dense(6, 4), Softmax(),
 ]  # fmt: skip
 
 

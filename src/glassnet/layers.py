@@ -508,6 +508,74 @@ class Dropout(Layer):
         return graph.node("Identity", [x], self.name)
 
 
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, elementwise, to the precision of ``x``'s dtype.
+
+    ``erf(a) = 2/sqrt(pi) exp(-a^2) sum over n of (2 a^2)^n a / (1 3 5 ... (2n + 1))`` for
+    ``a = |x|``: every term is positive, so nothing cancels; the sum runs until the last term is
+    below the dtype's precision. Beyond ``|x| = 6`` (float64; 4 for float32) erf is +-1 to that
+    precision, and ``|x|`` is clipped there.
+    """
+    x = np.asarray(x)
+    single = x.dtype == np.float32
+    a = np.minimum(np.abs(x.astype(np.float64)), 4.0 if single else 6.0)
+    precision = np.finfo(np.float32 if single else np.float64).eps / 4
+    twice_square = 2.0 * a * a
+    term, total = a.copy(), a.copy()
+    n = 0
+    while True:
+        n += 1
+        term *= twice_square / (2 * n + 1)
+        total += term
+        if n > twice_square.max() / 2 and not np.any(term > precision * total):
+            break
+    value = (2.0 / np.sqrt(np.pi)) * np.exp(-a * a) * total
+    return np.copysign(value, x).astype(x.dtype, copy=False)
+
+
+class GELU(Layer):
+    """``h = z Phi(z)``: each input weighted by the chance that a standard normal variable is
+    below it (``Phi(z) = (1 + erf(z / sqrt 2)) / 2``), the exact GELU of Hendrycks and Gimpel."""
+
+    formula = "{i} Phi({i}), Phi(z) = (1 + erf(z / sqrt 2)) / 2"
+    local_formula = "Phi({i}) + {i} exp(-{i}^2 / 2) / sqrt(2 pi)"
+    dense_init_before = "he_normal"
+
+    def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._x = x
+        self._phi = 0.5 * (1.0 + erf(x / np.sqrt(2.0)).astype(x.dtype))  # Phi(z)
+        self._out = np.multiply(x, self._phi, out=self._buffer("out", x.shape, x.dtype))
+        return self._out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        # dh/dz = Phi(z) + z phi(z), phi the standard normal density
+        x = self._x
+        density = np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+        return grad_out * (self._phi + x * density)
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_phi", None)
+        return state
+
+    def to_onnx(self, graph, x: str) -> str:  # Gelu is an operator only from opset 20: with Erf
+        scaled = graph.node("Div", [x, graph.constant(f"{self.name}.root2", np.sqrt(2.0))],
+                            f"{self.name}.scaled")  # fmt: skip
+        if graph.dtype == np.float64:  # onnxruntime has Erf in float32 only: 1e-7 here
+            single = graph.node("Cast", [scaled], f"{self.name}.single", to=1)  # FLOAT
+            erf_ = graph.node("Erf", [single], f"{self.name}.erf32")
+            erf_ = graph.node("Cast", [erf_], f"{self.name}.erf", to=graph.element)
+        else:
+            erf_ = graph.node("Erf", [scaled], f"{self.name}.erf")
+        one = graph.node(
+            "Add", [erf_, graph.constant(f"{self.name}.one", 1.0)], f"{self.name}.1+erf"
+        )
+        half = graph.node(
+            "Mul", [one, graph.constant(f"{self.name}.half", 0.5)], f"{self.name}.phi"
+        )
+        return graph.node("Mul", [x, half], self.name)
+
+
 #: Activation bricks by the names the command line and configs use.
 ACTIVATIONS: dict[str, type[Layer]] = {
     "relu": ReLU,
@@ -515,6 +583,7 @@ ACTIVATIONS: dict[str, type[Layer]] = {
     "sigmoid": Sigmoid,
     "tanh": Tanh,
     "identity": Identity,
+    "gelu": GELU,
     "softmax": Softmax,
 }
 #: The activations a hidden layer can have (every entry point offers these).
