@@ -12,7 +12,8 @@ import pytest
 import glassnet
 from glassnet.datasets import load_csv
 from glassnet.onnx import export
-from glassnet.playground.session import Session, parse_settings
+from glassnet.playground.session import Session
+from glassnet.playground.settings import parse_settings
 
 
 def run_cli(*args):

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 import glassnet
 from glassnet.playground.server import create_app
-from glassnet.playground.session import Session, parse_settings
+from glassnet.playground.session import Session
+from glassnet.playground.settings import parse_settings
 
 SMALL = {"dataset": "moons", "n_samples": 200, "hidden": [6], "learning_rate": 0.1, "seed": 1}
 

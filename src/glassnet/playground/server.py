@@ -50,7 +50,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from glassnet.layers import HIDDEN_ACTIVATIONS
 from glassnet.network import Network
-from glassnet.playground.session import Session, Settings, SettingsError, parse_settings
+from glassnet.playground.session import Session
+from glassnet.playground.settings import Settings, SettingsError, parse_settings
 
 STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 2_000_000

@@ -1,0 +1,132 @@
+"""The playground's settings: what the page may ask for, and their checks.
+
+Anything outside these bounds gets a :class:`SettingsError` with a message for the page, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+from glassnet.layers import HIDDEN_ACTIVATIONS
+
+#: What the page may ask for. Anything outside gets an error message, never a traceback.
+DATASETS = ("xor", "spirals", "moons", "circles", "surface", "custom")
+REGRESSION = ("surface",)
+ACTIVATION_NAMES = HIDDEN_ACTIVATIONS
+LOSSES = ("cross_entropy", "mse")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+MAX_LAYERS = 6
+MAX_NEURONS = 16
+MAX_SAMPLES = 2000
+MAX_POINTS = 2000
+MAX_CLASSES = 4
+
+
+class SettingsError(ValueError):
+    """A setting from the page is missing, of the wrong type or out of range."""
+
+
+@dataclass
+class Settings:
+    """A run's settings; the page keeps them in its URL, so a link reproduces the run."""
+
+    dataset: str = "spirals"
+    noise: float = 0.1
+    n_samples: int = 400
+    test_fraction: float = 0.2
+    hidden: list[int] = field(default_factory=lambda: [8, 8])
+    activation: str = "tanh"
+    loss: str = "cross_entropy"
+    learning_rate: float = 0.03
+    l2: float = 0.0
+    batch_size: int = 10
+    optimizer: str = "sgd"
+    seed: int = 0
+    points: list[list[float]] = field(default_factory=list)  # custom: [x1, x2, label]
+
+
+def parse_settings(raw: object) -> Settings:
+    """Check every field the page sent (unknown fields are refused, missing ones default)."""
+    if not isinstance(raw, dict):
+        raise SettingsError("settings must be an object")
+    defaults = asdict(Settings())
+    unknown = sorted(set(raw) - set(defaults))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(map(str, unknown))}")
+    values = {**defaults, **raw}
+    settings = Settings(
+        dataset=_choice(values, "dataset", DATASETS),
+        noise=_number(values, "noise", 0.0, 1.0),
+        n_samples=_integer(values, "n_samples", 20, MAX_SAMPLES),
+        test_fraction=_number(values, "test_fraction", 0.05, 0.9),
+        hidden=_hidden(values["hidden"]),
+        activation=_choice(values, "activation", ACTIVATION_NAMES),
+        loss=_choice(values, "loss", LOSSES),
+        learning_rate=_number(values, "learning_rate", 1e-6, 10.0),
+        l2=_number(values, "l2", 0.0, 1.0),
+        batch_size=_integer(values, "batch_size", 1, 512),
+        optimizer=_choice(values, "optimizer", OPTIMIZERS),
+        seed=_integer(values, "seed", 0, 2**31 - 1),
+        points=_points(values["points"]),
+    )
+    if settings.dataset in REGRESSION and settings.loss != "mse":
+        raise SettingsError(f"the {settings.dataset} data set is regression: use the mse loss")
+    if settings.dataset == "custom":
+        labels = {int(point[2]) for point in settings.points}
+        if len(settings.points) < 10 or len(labels) < 2:
+            raise SettingsError("custom data needs at least 10 points of at least 2 classes")
+    return settings
+
+
+def _choice(values: dict, name: str, choices: tuple[str, ...]) -> str:
+    value = values[name]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _number(values: dict, name: str, low: float, high: float) -> float:
+    value = values[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SettingsError(f"{name} must be a number; got {value!r}")
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}; got {value!r}")
+    return float(value)
+
+
+def _integer(values: dict, name: str, low: int, high: int) -> int:
+    value = values[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{name} must be a whole number; got {value!r}")
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}; got {value!r}")
+    return value
+
+
+def _hidden(value: object) -> list[int]:
+    if not isinstance(value, list) or len(value) > MAX_LAYERS:
+        raise SettingsError(f"hidden must be a list of at most {MAX_LAYERS} layer sizes")
+    for size in value:
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_NEURONS:
+            raise SettingsError(f"each hidden layer needs 1 to {MAX_NEURONS} neurons; got {size!r}")
+    return list(value)
+
+
+def _points(value: object) -> list[list[float]]:
+    if not isinstance(value, list) or len(value) > MAX_POINTS:
+        raise SettingsError(f"points must be a list of at most {MAX_POINTS} [x1, x2, label]")
+    points = []
+    for point in value:
+        ok = isinstance(point, list) and len(point) == 3
+        ok = ok and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in point
+        )
+        if not ok or not -10 <= point[0] <= 10 or not -10 <= point[1] <= 10:
+            raise SettingsError(f"each point must be [x1, x2, label] with |x| <= 10; got {point!r}")
+        if point[2] not in range(MAX_CLASSES):
+            raise SettingsError(f"point labels must be 0 to {MAX_CLASSES - 1}; got {point[2]!r}")
+        points.append([float(point[0]), float(point[1]), int(point[2])])
+    return points
