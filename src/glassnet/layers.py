@@ -325,11 +325,9 @@ class Sigmoid(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = h (1 - h)
-        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
-        np.subtract(1.0, self._out, out=grad)
-        grad *= self._out
-        grad *= grad_out
-        return grad
+        h, grad = self._out, self._buffer("grad", grad_out.shape, grad_out.dtype)
+        np.multiply(h, np.subtract(1.0, h, out=grad), out=grad)
+        return np.multiply(grad, grad_out, out=grad)
 
     def to_onnx(self, graph, x: str) -> str:
         return graph.node("Sigmoid", [x], self.name)
@@ -348,10 +346,8 @@ class Tanh(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1 - h^2
         grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
-        np.multiply(self._out, self._out, out=grad)
-        np.subtract(1.0, grad, out=grad)
-        grad *= grad_out
-        return grad
+        np.subtract(1.0, np.square(self._out, out=grad), out=grad)
+        return np.multiply(grad, grad_out, out=grad)
 
     def to_onnx(self, graph, x: str) -> str:
         return graph.node("Tanh", [x], self.name)

@@ -291,22 +291,6 @@ class Network:
         :meth:`as_input` (``fit`` checks all rows once, not each batch).
         """
         x = x if checked else self.as_input(x)
-        return self._loss_and_gradients(
-            loss, x, target, l2=l2, training=training, record=record, out=out
-        )
-
-    def _loss_and_gradients(
-        self,
-        loss: Loss,
-        x: np.ndarray,
-        target: np.ndarray,
-        *,
-        l2: float = 0.0,
-        training: bool = True,
-        record: dict | None = None,
-        out: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, float, float]:
-        """:meth:`loss_and_gradients` on a batch already checked."""
         pred = self._forward(x, training, record, out)
         data_loss, grad = loss.value_and_grad(pred, target)
         self.backward(grad, record=record)

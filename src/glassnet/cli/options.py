@@ -68,20 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+TRAIN_DESCRIPTION = (
+    f"Train a multilayer perceptron. DATASET is one of {', '.join(DATASETS)}, a path to a .csv "
+    "or .parquet table, or a .npy of features with --target-file. Without DATASET: the XOR "
+    "tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, mean squared "
+    "error plus L2, fan-in-uniform init, full-batch gradient descent) on the XOR truth table. "
+    "Every option not given takes the data set's recipe value."
+)
+EXPLAIN_DESCRIPTION = (
+    "Without MODEL: one step of the XOR tutorial's 2-3-2 sigmoid network on the truth table, "
+    "forward, loss, backward (chain rule) and update, with the library's own numbers. With MODEL "
+    "INPUT: one step of a saved model on rows of INPUT (a data set name, a .csv with the target "
+    "column, or a .npy with --labels). With --descent: gradient descent on f(x) = x^2 - 4x + 5, "
+    "drawn on the curve."
+)
+
+
 def _add_train(commands) -> None:
     """``train`` and its options."""
-    train = commands.add_parser(
-        "train",
-        help="train a network on a data set (none: the XOR tutorial's 2-3-2 network)",
-        description=(
-            "Train a multilayer perceptron. DATASET is one of "
-            f"{', '.join(DATASETS)}, a path to a .csv or .parquet table, or a .npy of features "
-            "with --target-file. Without DATASET: "
-            "the XOR tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, "
-            "mean squared error plus L2, fan-in-uniform init, full-batch gradient descent) on the "
-            "XOR truth table. Every option not given takes the data set's recipe value."
-        ),
-    )
+    purpose = "train a network on a data set (none: the XOR tutorial's 2-3-2 network)"
+    train = commands.add_parser("train", help=purpose, description=TRAIN_DESCRIPTION)
     train.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
     train.add_argument("--hidden", type=positive_int, nargs="+", help="hidden layer sizes")
     train.add_argument(
@@ -163,17 +169,8 @@ def _add_model_commands(commands) -> None:
 
 def _add_explain(commands) -> None:
     """``explain``: one step with every number."""
-    explain_ = commands.add_parser(
-        "explain",
-        help="one training step with every number shown (the XOR walkthrough)",
-        description=(
-            "Without MODEL: one step of the XOR tutorial's 2-3-2 sigmoid network on the truth "
-            "table, forward, loss, backward (chain rule) and update, with the library's own "
-            "numbers. With MODEL INPUT: one step of a saved model on rows of INPUT (a data set "
-            "name, a .csv with the target column, or a .npy with --labels). With --descent: "
-            "gradient descent on f(x) = x^2 - 4x + 5, drawn on the curve."
-        ),
-    )
+    purpose = "one training step with every number shown (the XOR walkthrough)"
+    explain_ = commands.add_parser("explain", help=purpose, description=EXPLAIN_DESCRIPTION)
     explain_.add_argument("model", nargs="?", metavar="MODEL")
     explain_.add_argument("input", nargs="?", metavar="INPUT")
     explain_.add_argument("--hidden", type=positive_int, default=3, help="hidden neurons (3)")
