@@ -179,3 +179,10 @@ def test_info_shows_the_indices_the_onnx_inputs_take(cities):
     shown = run_cli("info", folder / "cities.npz")
     assert "categories of city: 0 Oslo, 1 Paris, 2 Rome" in shown.stdout
     assert "OneHot(1 category column, fixed)" in shown.stdout
+
+
+def test_explain_shows_a_models_category_brick(cities):
+    folder, _, _ = cities
+    shown = run_cli("explain", folder / "cities.npz", folder / "cities.csv")
+    assert shown.returncode == 0, shown.stderr
+    assert "one-hot blocks of the category columns of X" in shown.stdout

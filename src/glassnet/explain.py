@@ -83,45 +83,52 @@ _LOSS_GRAD = {
 def explain(trace: Trace) -> list[Step]:
     """The steps of the walkthrough, in order, each with its value from ``trace``."""
     symbols = _symbols(trace)
-    layers = trace.layers
-    steps: list[Step] = [
+    return [
         Step("input", "X", "the input batch", trace.X),
         Step("input", "y", "the targets", trace.target),
+        *_forward_steps(trace, symbols),
+        *_loss_steps(trace, symbols),
+        *_gradient_steps(trace, symbols),
+        *_update_steps(trace, symbols),
     ]
-    for layer, sym in zip(layers, symbols, strict=True):
+
+
+def _forward_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
+    """The parameters before the step, then each brick's output."""
+    steps = []
+    for layer, sym in zip(trace.layers, symbols, strict=True):
         for key, value in layer.params.items():
             steps.append(
                 Step("parameters", sym[key], f"{key} of {layer.name}, before the step", value)
             )
-
-    for layer, sym in zip(layers, symbols, strict=True):
+    for layer, sym in zip(trace.layers, symbols, strict=True):
         if layer.kind == "Dense":
             bias = f" + {sym['b']}" if "b" in layer.params else ""
             formula = f"{sym['in']} {sym['W']}{bias}"
         else:
             formula = (_brick(layer.kind).formula or f"{layer.kind}({{i}})").format(i=sym["in"])
         steps.append(Step("forward", sym["out"], formula, layer.output, layer.name))
+    return steps
 
+
+def _loss_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
+    """The data term, the Ridge term and their sum."""
     out = symbols[-1]["out"]
-    output = layers[-1].output
-    steps.append(
-        Step("loss", "data term", _LOSS_VALUE[trace.loss_name].format(o=out), trace.data_loss)
-    )
-    weights = [sym["W"] for sym in symbols if "W" in sym]
-    ridge = " + ".join(f"|{w}|^2" for w in weights)
-    steps.append(
-        Step(
-            "loss",
-            "Ridge term",
-            f"alpha/2 ({ridge}), alpha = {trace.l2:g}",
-            trace.l2_term,
-            "biases are not penalised",
-        )
-    )
-    steps.append(Step("loss", "Loss", "data term + Ridge term", trace.loss))
+    ridge = " + ".join(f"|{sym['W']}|^2" for sym in symbols if "W" in sym)
+    return [
+        Step("loss", "data term", _LOSS_VALUE[trace.loss_name].format(o=out), trace.data_loss),
+        Step("loss", "Ridge term", f"alpha/2 ({ridge}), alpha = {trace.l2:g}", trace.l2_term,
+             "biases are not penalised"),  # fmt: skip
+        Step("loss", "Loss", "data term + Ridge term", trace.loss),
+    ]
 
+
+def _gradient_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
+    """The loss's gradient, then the chain rule back through each brick to the first Dense."""
+    layers, out = trace.layers, symbols[-1]["out"]
+    output = layers[-1].output
     size, batch = output.size, output.shape[0]
-    steps.append(
+    steps = [
         Step(
             "backward",
             f"dLoss/d{out}",
@@ -129,24 +136,23 @@ def explain(trace: Trace) -> list[Step]:
             layers[-1].grad_output,
             "the gradient the loss hands to the network",
         )
-    )
+    ]
     chain = {"factors": [f"dLoss/d{out}"], "previous": None}
     first_dense = next(i for i, layer in enumerate(layers) if layer.kind == "Dense")
     for index in range(len(layers) - 1, first_dense - 1, -1):  # the data before needs none
         layer, sym = layers[index], symbols[index]
         steps.extend(_backward_steps(layer, sym, trace, chain, index == first_dense))
+    return steps
 
-    for layer, sym in zip(layers, symbols, strict=True):
+
+def _update_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
+    """Each parameter after the update, and the loss on the same batch after it."""
+    steps = []
+    for layer, sym in zip(trace.layers, symbols, strict=True):
         for key in layer.params:
             name = sym[key]
-            steps.append(
-                Step(
-                    "update",
-                    f"{name} new",
-                    f"{name} - lr * dLoss/d{name}, lr = {trace.learning_rate:g}",
-                    layer.params_after[key],
-                )
-            )
+            formula = f"{name} - lr * dLoss/d{name}, lr = {trace.learning_rate:g}"
+            steps.append(Step("update", f"{name} new", formula, layer.params_after[key]))
     change = trace.loss_after - trace.loss
     steps.append(
         Step(

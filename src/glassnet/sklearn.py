@@ -251,66 +251,24 @@ class _GlassnetMLP(BaseEstimator):
         first_call = not (incremental or self.warm_start) or not hasattr(self, "network_")
         if first_call:
             self.categories_ = learn_categories(X, text_columns(X)) if is_frame(X) else {}
-        X = self._encode_categories(X)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first_call,
-            dtype=(np.float64, np.float32),
-            multi_output=True,
-            y_numeric=self._loss == "mse",
-        )
+        X, y = validate_data(self, self._encode_categories(X), y, reset=first_call,
+                             dtype=(np.float64, np.float32), multi_output=True,
+                             y_numeric=self._loss == "mse")  # fmt: skip
         if first_call and classes is not None:
             self._declared_classes = classes
         y_encoded = self._encode_targets(y, first_call=first_call)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        n_outputs = self._n_network_outputs()
         if first_call:
-            self.network_ = self._new_network(X.shape[1], hidden, n_outputs, seed)
-            self.network_.metadata["estimator"] = type(self).__name__
-            if hasattr(self, "feature_names_in_"):
-                self.network_.metadata["feature_names"] = [str(n) for n in self.feature_names_in_]
-            self._optimizer = self._new_optimizer()
-            self.n_iter_ = 0
-            self.t_ = 0
-            self.loss_curve_ = []
-            self.best_loss_ = math.inf
-            self.validation_scores_ = [] if self.early_stopping and not incremental else None
-            self.best_validation_score_ = -math.inf if self.validation_scores_ is not None else None
+            self._start(X.shape[1], hidden, seed, incremental=incremental)
         elif not incremental:
             self._optimizer.learning_rate = float(self.learning_rate_init)
         self._no_improvement_count = 0
         self._best_weights = None
         self._stopped_early = False
-
         validation = None
         if self.early_stopping and not incremental:
-            stratified = self._loss == "cross_entropy" and _stratifiable(y_encoded)
-            stratify = y_encoded if stratified else None
-            X, X_val, y_encoded, y_val = train_test_split(
-                X,
-                y_encoded,
-                test_size=self.validation_fraction,
-                random_state=seed,
-                stratify=stratify,
-            )
-            validation = (X_val, y_val)
-            if self.validation_scores_ is None:  # early_stopping switched on for a warm start
-                self.validation_scores_, self.best_validation_score_ = [], -math.inf
-        n_samples = len(X)
-        if self.batch_size == "auto":
-            batch = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    f"batch_size={self.batch_size} is larger than the {n_samples} samples; "
-                    "using the full batch",
-                    UserWarning,
-                    stacklevel=3,
-                )
-            batch = min(int(self.batch_size), n_samples)
-        stopping = _ScikitLearnStopping(self, validation)
+            X, y_encoded, validation = self._hold_out_validation(X, y_encoded, seed)
+        batch = self._batch(len(X))
         before = self.n_iter_
         fit(
             self.network_,
@@ -323,11 +281,11 @@ class _GlassnetMLP(BaseEstimator):
             shuffle=bool(self.shuffle),
             l2=float(self.alpha) / batch,  # scikit-learn's alpha is divided by the batch size
             metrics=[],
-            callbacks=[stopping],
+            callbacks=[_ScikitLearnStopping(self, validation)],
             seed=seed,
             progress=bool(self.verbose),
         )
-        self.t_ += n_samples * (self.n_iter_ - before)
+        self.t_ += len(X) * (self.n_iter_ - before)
         if not incremental and not self._stopped_early and self.n_iter_ - before >= self.max_iter:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the "
@@ -336,6 +294,48 @@ class _GlassnetMLP(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _start(self, n_features: int, hidden: list[int], seed: int, *, incremental: bool):
+        """A first fit: a new network and optimizer, and the counts and curves from zero."""
+        self.network_ = self._new_network(n_features, hidden, self._n_network_outputs(), seed)
+        self.network_.metadata["estimator"] = type(self).__name__
+        if hasattr(self, "feature_names_in_"):
+            self.network_.metadata["feature_names"] = [str(n) for n in self.feature_names_in_]
+        self._optimizer = self._new_optimizer()
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = math.inf
+        self.validation_scores_ = [] if self.early_stopping and not incremental else None
+        self.best_validation_score_ = -math.inf if self.validation_scores_ is not None else None
+
+    def _hold_out_validation(self, X, y_encoded, seed: int):
+        """``validation_fraction`` of the rows held out for early stopping (stratified for
+        classes when every class has two rows): ``(X, y, (X_val, y_val))``."""
+        stratified = self._loss == "cross_entropy" and _stratifiable(y_encoded)
+        X, X_val, y_encoded, y_val = train_test_split(
+            X,
+            y_encoded,
+            test_size=self.validation_fraction,
+            random_state=seed,
+            stratify=y_encoded if stratified else None,
+        )
+        if self.validation_scores_ is None:  # early_stopping switched on for a warm start
+            self.validation_scores_, self.best_validation_score_ = [], -math.inf
+        return X, y_encoded, (X_val, y_val)
+
+    def _batch(self, n_samples: int) -> int:
+        """The batch size: ``batch_size``, or ``min(200, n_samples)`` for ``"auto"``."""
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {n_samples} samples; "
+                "using the full batch",
+                UserWarning,
+                stacklevel=4,
+            )
+        return min(int(self.batch_size), n_samples)
 
     def _outputs(self, X) -> np.ndarray:
         check_is_fitted(self, "network_")

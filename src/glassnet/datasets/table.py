@@ -352,21 +352,9 @@ def load_table(
         raise ValueError(f"{path}: column {target!r} cannot be both the target and a feature")
     columns, left_out = column_positions(path, header, features)
     ignored = [name for name in left_out if name != target]
-    whole = bool(np.all(y_values == np.round(y_values)))
     text_target = target in found
-    if text_target:
-        if task == "regression":
-            raise DataFileError(f"{path}: column {target!r} holds text: it cannot be a regression "
-                                "target")  # fmt: skip
-        task, class_names = "classification", found[target]
-    if task == "auto":
-        task = "classification" if class_names or _is_classification(y_values) else "regression"
-    if task == "classification" and not whole:
-        example = y_values[y_values != np.round(y_values)][0]
-        raise DataFileError(
-            f"{path}: column {target!r} holds numbers that are not whole (such as {example:g}), "
-            "so they cannot be class labels: it is a regression target"
-        )
+    task, y, class_names = _targets(path, target, y_values, task, class_names,
+                                    found.get(target))  # fmt: skip
     metadata = {
         "task": task,
         "feature_names": features,
@@ -374,19 +362,7 @@ def load_table(
         "description": f"table {Path(path).name}, target column {target!r}",
     }
     if task == "classification":
-        if text_target:
-            y = y_values  # already the indices of its categories
-        elif class_names is None:
-            classes, y = np.unique(y_values, return_inverse=True)
-            if len(classes) < 2:
-                raise DataFileError(f"{path}: column {target!r} has a single class")
-            class_names = [f"{c:g}" for c in classes]
-        else:
-            y = class_labels(path, target, y_values, class_names)
         metadata["class_names"] = list(class_names)
-        y = y.astype(np.int64)
-    else:
-        y = y_values[:, None]
     # rows and feature columns taken in one gather each, so no third copy of a large table exists
     train_rows, test_rows = split_rows(
         len(values), test_fraction, np.random.default_rng(seed), name="test_fraction"
@@ -398,6 +374,34 @@ def load_table(
     dataset.extra["categories"] = {name: found[name] for name in features if name in found}
     dataset.extra["text_target"] = text_target
     return dataset
+
+
+def _targets(path, target: str, y_values: np.ndarray, task: str, class_names, text_classes):
+    """The target column as ``(task, y, class_names)``: class indices (n_rows,) int64 for
+    classification (``text_classes``: a text target's categories, its values their indices),
+    values (n_rows, 1) for regression."""
+    whole = bool(np.all(y_values == np.round(y_values)))
+    if text_classes is not None:
+        if task == "regression":
+            raise DataFileError(f"{path}: column {target!r} holds text: it cannot be a regression "
+                                "target")  # fmt: skip
+        return "classification", y_values.astype(np.int64), text_classes
+    if task == "auto":
+        task = "classification" if class_names or _is_classification(y_values) else "regression"
+    if task == "regression":
+        return task, y_values[:, None], None
+    if not whole:
+        example = y_values[y_values != np.round(y_values)][0]
+        raise DataFileError(
+            f"{path}: column {target!r} holds numbers that are not whole (such as {example:g}), "
+            "so they cannot be class labels: it is a regression target"
+        )
+    if class_names is not None:
+        return task, class_labels(path, target, y_values, class_names), class_names
+    classes, y = np.unique(y_values, return_inverse=True)
+    if len(classes) < 2:
+        raise DataFileError(f"{path}: column {target!r} has a single class")
+    return task, y.astype(np.int64), [f"{c:g}" for c in classes]
 
 
 #: :func:`load_table` under its first name.
