@@ -88,6 +88,11 @@ class Layer:
             buffer = self._buffers[key] = np.empty(shape, dtype=dtype)
         return buffer
 
+    def _like(self, role: str, array: np.ndarray) -> np.ndarray:
+        """A scratch array of ``array``'s shape and dtype (see :meth:`_buffer`): where a
+        formula's result goes, so that a step allocates nothing."""
+        return self._buffer(role, array.shape, array.dtype)
+
     def _filled(self, role: str, shape: tuple[int, ...], dtype, value: float) -> np.ndarray:
         """A scratch array of ``value`` everywhere, filled once per shape; never written to."""
         array = self._buffers.get((role, shape, dtype))
@@ -264,7 +269,7 @@ class Dense(Layer):
         if not self.input_grad:
             return None
         # dL/dx = dL/dz @ W.T
-        grad_x = self._buffer("grad_x", x.shape, x.dtype)
+        grad_x = self._like("grad_x", x)
         return np.matmul(grad_out, self.params["W"].T, out=grad_x)
 
     def output_features(self, in_features: int) -> int:
@@ -319,13 +324,13 @@ class Sigmoid(Layer):
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._out = sigmoid(
-            x, self._buffer("out", x.shape, x.dtype), self._buffer("scratch", x.shape, x.dtype)
+            x, self._like("out", x), self._like("scratch", x)
         )
         return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = h (1 - h)
-        h, grad = self._out, self._buffer("grad", grad_out.shape, grad_out.dtype)
+        h, grad = self._out, self._like("grad", grad_out)
         np.multiply(h, np.subtract(1.0, h, out=grad), out=grad)
         return np.multiply(grad, grad_out, out=grad)
 
@@ -340,12 +345,12 @@ class Tanh(Layer):
     output_bounds = (-1.0, 1.0)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        self._out = np.tanh(x, out=self._buffer("out", x.shape, x.dtype))
+        self._out = np.tanh(x, out=self._like("out", x))
         return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1 - h^2
-        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        grad = self._like("grad", grad_out)
         np.subtract(1.0, np.square(self._out, out=grad), out=grad)
         return np.multiply(grad, grad_out, out=grad)
 
@@ -364,14 +369,14 @@ class ReLU(Layer):
         # max(z, 0) against an array of zeros: NumPy vectorises that about 3x faster than max
         # against the scalar 0
         zeros = self._filled("zeros", x.shape, x.dtype, 0)
-        self._out = np.maximum(x, zeros, out=self._buffer("out", x.shape, x.dtype))
+        self._out = np.maximum(x, zeros, out=self._like("out", x))
         return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1 where z > 0, else 0; and z > 0 exactly where h > 0, so the mask is made
         # here from the output (a prediction, which never comes back, does not pay for it)
         self._mask = np.greater(self._out, 0, out=self._buffer("mask", self._out.shape, bool))
-        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        grad = self._like("grad", grad_out)
         return np.multiply(grad_out, self._mask, out=grad)
 
     def to_onnx(self, graph, x: str) -> str:
@@ -393,14 +398,14 @@ class LeakyReLU(Layer):
         self.slope = float(slope)
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
-        out = np.multiply(x, x.dtype.type(self.slope), out=self._buffer("out", x.shape, x.dtype))
+        out = np.multiply(x, x.dtype.type(self.slope), out=self._like("out", x))
         self._out = np.maximum(x, out, out=out)  # slope < 1: the larger of z and slope * z
         return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = 1 where z > 0, else slope; z > 0 exactly where h > 0 (slope >= 0)
         self._mask = np.greater(self._out, 0, out=self._buffer("mask", self._out.shape, bool))
-        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        grad = self._like("grad", grad_out)
         np.multiply(grad_out, grad_out.dtype.type(self.slope), out=grad)
         np.copyto(grad, grad_out, where=self._mask)
         return grad
@@ -483,18 +488,18 @@ class Dropout(Layer):
                 f"{self.name}: no Generator; put the layer in a Network or pass rng="
             )
         keep = 1.0 - self.p
-        mask = self.rng.random(x.shape, dtype=x.dtype, out=self._buffer("mask", x.shape, x.dtype))
+        mask = self.rng.random(x.shape, dtype=x.dtype, out=self._like("mask", x))
         kept = np.less(mask, keep, out=self._buffer("kept", x.shape, bool))
         np.multiply(kept, x.dtype.type(1.0 / keep), out=mask)  # 1 / (1 - p) where kept, else 0
         self._mask = mask
-        return np.multiply(x, mask, out=self._buffer("out", x.shape, x.dtype))
+        return np.multiply(x, mask, out=self._like("out", x))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dh/dz = mask / (1 - p) for the kept units, 0 for the dropped ones
         if self._mask is None:
             return grad_out
         return np.multiply(
-            grad_out, self._mask, out=self._buffer("grad", grad_out.shape, grad_out.dtype)
+            grad_out, self._mask, out=self._like("grad", grad_out)
         )
 
     def config(self) -> dict:
@@ -540,7 +545,7 @@ class GELU(Layer):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._x = x
         self._phi = 0.5 * (1.0 + erf(x / np.sqrt(2.0)).astype(x.dtype))  # Phi(z)
-        self._out = np.multiply(x, self._phi, out=self._buffer("out", x.shape, x.dtype))
+        self._out = np.multiply(x, self._phi, out=self._like("out", x))
         return self._out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:

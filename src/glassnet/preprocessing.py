@@ -123,7 +123,7 @@ class Standardize(_ColumnScaling):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         """x: (batch, columns) -> (batch, columns)."""
         mean, std = self._as(x.dtype)
-        out = np.subtract(x, mean, out=self._buffer("out", x.shape, x.dtype))
+        out = np.subtract(x, mean, out=self._like("out", x))
         out /= std
         return out
 
@@ -132,7 +132,7 @@ class Standardize(_ColumnScaling):
             return None
         # dL/dx = dL/dx_std / std
         _, std = self._as(grad_out.dtype)
-        return np.divide(grad_out, std, out=self._buffer("grad", grad_out.shape, grad_out.dtype))
+        return np.divide(grad_out, std, out=self._like("grad", grad_out))
 
     def to_onnx(self, graph, x: str) -> str:
         centred = graph.node("Sub", [x, graph.constant(f"{self.name}.mean", self.mean)],
@@ -149,14 +149,14 @@ class Rescale(_ColumnScaling):
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         """z: (batch, columns) -> y: (batch, columns)."""
         mean, std = self._as(x.dtype)
-        out = np.multiply(x, std, out=self._buffer("out", x.shape, x.dtype))
+        out = np.multiply(x, std, out=self._like("out", x))
         out += mean
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # dL/dz = dL/dy * std
         _, std = self._as(grad_out.dtype)
-        return np.multiply(grad_out, std, out=self._buffer("grad", grad_out.shape, grad_out.dtype))
+        return np.multiply(grad_out, std, out=self._like("grad", grad_out))
 
     def to_onnx(self, graph, x: str) -> str:
         scaled = graph.node("Mul", [x, graph.constant(f"{self.name}.std", self.std)],
@@ -315,7 +315,7 @@ class Impute(Layer):
         if x.dtype not in self._cast:
             self._cast[x.dtype] = np.broadcast_to(self.fill.astype(x.dtype), (1, len(self.fill)))
         self._missing = np.isnan(x, out=self._buffer("missing", x.shape, bool))
-        out = self._buffer("out", x.shape, x.dtype)
+        out = self._like("out", x)
         np.copyto(out, x)
         np.copyto(out, np.broadcast_to(self._cast[x.dtype], x.shape), where=self._missing)
         return out
@@ -324,7 +324,7 @@ class Impute(Layer):
         if not self.input_grad:  # first in the network: its input is the data
             return None
         # dL/dx = dL/dx_filled where x was a number; a filled value does not depend on x
-        grad = self._buffer("grad", grad_out.shape, grad_out.dtype)
+        grad = self._like("grad", grad_out)
         np.copyto(grad, grad_out)
         grad[self._missing] = 0
         return grad
