@@ -25,6 +25,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from glassnet._blas import axpby, axpy
+from glassnet._checks import is_real
 from glassnet._errors import unknown_name
 
 Parameters = Iterable[tuple[str, np.ndarray, np.ndarray]]
@@ -64,9 +65,7 @@ def _flush_period(decay: float) -> int | None:
 
 
 def _check_learning_rate(learning_rate: float) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(
-        learning_rate, (int, float, np.integer, np.floating)
-    ):
+    if not is_real(learning_rate):
         raise TypeError(f"learning_rate must be a number, got {learning_rate!r}")
     if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")

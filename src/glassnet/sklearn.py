@@ -31,7 +31,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "glassnet.sklearn needs scikit-learn >= 1.6: pip install 'glassnet[sklearn]'"
     ) from error
 
-from glassnet._checks import is_positive_int
+from glassnet._checks import is_finite_real, is_positive_int
 from glassnet._errors import unknown_name
 from glassnet.callbacks import Callback
 from glassnet.frames import encode_frame, is_frame, learn_categories, text_columns
@@ -530,8 +530,7 @@ def _choice(name: str, value, choices) -> None:
 
 
 def _number(name, value, *, low, high=None, low_open=False) -> None:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value) and (value > low if low_open else value >= low)
+    ok = is_finite_real(value) and (value > low if low_open else value >= low)
     ok = ok and (high is None or value < high)
     if not ok:
         interval = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'})"

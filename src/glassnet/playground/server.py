@@ -48,6 +48,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from glassnet._checks import is_real, is_whole
 from glassnet.layers import HIDDEN_ACTIVATIONS
 from glassnet.network import Network
 from glassnet.playground.session import Session
@@ -163,7 +164,7 @@ class Connection:
     async def on_play(self, message: dict) -> None:
         self._need_session()
         batches = message.get("batches", self.batches)
-        if isinstance(batches, bool) or not isinstance(batches, int):
+        if not is_whole(batches):
             raise SettingsError("batches must be a whole number")
         if not 1 <= batches <= MAX_BATCHES_PER_PICTURE:
             raise SettingsError(f"batches must be between 1 and {MAX_BATCHES_PER_PICTURE}")
@@ -192,10 +193,10 @@ class Connection:
         if (
             not isinstance(point, list)
             or len(point) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)
+            or not all(is_real(v) for v in point)
         ):
             raise SettingsError("point must be [x1, x2]")
-        if isinstance(label, bool) or not isinstance(label, (int, float)):
+        if not is_real(label):
             raise SettingsError("label must be a number")
         weight = message.get("weight")
         if weight is not None and not isinstance(weight, dict):

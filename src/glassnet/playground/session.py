@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet._checks import is_whole
 from glassnet.batches import Batches
 from glassnet.datasets import Dataset, load, one_hot
 from glassnet.explain import explain_step, to_json
@@ -280,7 +281,7 @@ class Session:
         key = "b" if weight.get("bias") else "W"
         index = (weight.get("col"),) if key == "b" else (weight.get("row"), weight.get("col"))
         shape = layer.params[key].shape
-        if not all(isinstance(i, int) and not isinstance(i, bool) for i in index) or not all(
+        if not all(is_whole(i) for i in index) or not all(
             0 <= i < n for i, n in zip(index, shape, strict=True)
         ):
             raise SettingsError(f"no {key}{list(index)} in {layer.name} (shape {list(shape)})")

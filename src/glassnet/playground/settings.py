@@ -6,9 +6,9 @@ traceback.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 
+from glassnet._checks import is_finite_real, is_whole
 from glassnet.layers import HIDDEN_ACTIVATIONS
 
 #: What the page may ask for. Anything outside gets an error message, never a traceback.
@@ -89,7 +89,7 @@ def _choice(values: dict, name: str, choices: tuple[str, ...]) -> str:
 
 def _number(values: dict, name: str, low: float, high: float) -> float:
     value = values[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_finite_real(value):
         raise SettingsError(f"{name} must be a number; got {value!r}")
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low:g} and {high:g}; got {value!r}")
@@ -98,7 +98,7 @@ def _number(values: dict, name: str, low: float, high: float) -> float:
 
 def _integer(values: dict, name: str, low: int, high: int) -> int:
     value = values[name]
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_whole(value):
         raise SettingsError(f"{name} must be a whole number; got {value!r}")
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}; got {value!r}")
@@ -109,7 +109,7 @@ def _hidden(value: object) -> list[int]:
     if not isinstance(value, list) or len(value) > MAX_LAYERS:
         raise SettingsError(f"hidden must be a list of at most {MAX_LAYERS} layer sizes")
     for size in value:
-        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_NEURONS:
+        if not is_whole(size) or not 1 <= size <= MAX_NEURONS:
             raise SettingsError(f"each hidden layer needs 1 to {MAX_NEURONS} neurons; got {size!r}")
     return list(value)
 
@@ -120,10 +120,7 @@ def _points(value: object) -> list[list[float]]:
     points = []
     for point in value:
         ok = isinstance(point, list) and len(point) == 3
-        ok = ok and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            for v in point
-        )
+        ok = ok and all(is_finite_real(v) for v in point)
         if not ok or not -10 <= point[0] <= 10 or not -10 <= point[1] <= 10:
             raise SettingsError(f"each point must be [x1, x2, label] with |x| <= 10; got {point!r}")
         if point[2] not in range(MAX_CLASSES):
