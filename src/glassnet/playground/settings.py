@@ -88,20 +88,22 @@ def _choice(values: dict, name: str, choices: tuple[str, ...]) -> str:
 
 
 def _number(values: dict, name: str, low: float, high: float) -> float:
-    value = values[name]
-    if not is_finite_real(value):
-        raise SettingsError(f"{name} must be a number; got {value!r}")
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low:g} and {high:g}; got {value!r}")
-    return float(value)
+    return float(_bounded(values, name, low, high, whole=False))
 
 
 def _integer(values: dict, name: str, low: int, high: int) -> int:
+    return int(_bounded(values, name, low, high, whole=True))
+
+
+def _bounded(values: dict, name: str, low, high, *, whole: bool):
+    """``values[name]``, a number (a whole one with ``whole``) between ``low`` and ``high``."""
     value = values[name]
-    if not is_whole(value):
-        raise SettingsError(f"{name} must be a whole number; got {value!r}")
+    if not (is_whole(value) if whole else is_finite_real(value)):
+        raise SettingsError(f"{name} must be {'a whole number' if whole else 'a number'}; "
+                            f"got {value!r}")  # fmt: skip
     if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}; got {value!r}")
+        bounds = f"{low} and {high}" if whole else f"{low:g} and {high:g}"
+        raise SettingsError(f"{name} must be between {bounds}; got {value!r}")
     return value
 
 
