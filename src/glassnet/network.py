@@ -306,10 +306,14 @@ class Network:
         return pred, data_loss, self.l2_penalty(l2)
 
     # ------------------------------------------------------------------ predictions
-    def predict(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
+    def predict(
+        self, x: np.ndarray, *, batch_size: int | None = 4096, checked: bool = False
+    ) -> np.ndarray:
         """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches. A
-        memory-mapped ``x`` (``numpy.load(..., mmap_mode="r")``) is read a batch at a time."""
-        x = self.as_input(x, cast=not is_memory_mapped(x))  # checked once, not once per batch
+        memory-mapped ``x`` (``numpy.load(..., mmap_mode="r")``) is read a batch at a time.
+        ``checked=True`` says ``x`` already passed :meth:`as_input`."""
+        if not checked:  # checked once, not once per batch
+            x = self.as_input(x, cast=not is_memory_mapped(x))
         if batch_size is None or len(x) <= batch_size:
             return self._forward(x.astype(self.dtype, copy=False), training=False)
         outputs = np.empty((len(x), self.out_features), dtype=self.dtype)

@@ -163,7 +163,12 @@ def evaluate(
     loss = get_loss(loss)
     X = network.as_input(X, cast=not is_memory_mapped(X))
     y = check_targets(y, loss, len(X), network.out_features)
-    outputs = network.predict(X)
+    return _scores(network, loss, X, y, metrics, l2)
+
+
+def _scores(network: Network, loss: Loss, X, y, metrics, l2: float) -> dict[str, float]:
+    """:func:`evaluate` on rows and targets already checked."""
+    outputs = network.predict(X, checked=True)
     logs = {"loss": loss.value(outputs, y) + network.l2_penalty(l2)}
     for name in metrics if metrics is not None else default_metrics(loss):
         logs[name] = get_metric(name)(outputs, y, network)
@@ -413,8 +418,7 @@ class _Training:
             logs[name] = metric(outputs, visited, network)
         if self.data.validation is not None:
             X_val, y_val = self.data.validation
-            val = evaluate(network, state.loss, X_val, y_val, metrics=self.metric_names,
-                           l2=self.l2)  # fmt: skip
+            val = _scores(network, state.loss, X_val, y_val, self.metric_names, self.l2)
             logs.update({f"val_{key}": value for key, value in val.items()})
         logs["time"] = time.perf_counter() - started
         return logs
