@@ -8,14 +8,10 @@ settings reproduces a run), and :func:`~glassnet.explain.explain_step` for "Expl
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-import shlex
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -25,33 +21,22 @@ from glassnet.batches import Batches
 from glassnet.datasets import Dataset, load, one_hot
 from glassnet.explain import explain_step, to_json
 from glassnet.gradcheck import central_difference
-from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
-from glassnet.layers import ACTIVATIONS, Dense, Layer
+from glassnet.layers import Dense, Layer
 from glassnet.losses import get_loss
 from glassnet.metrics import r2
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
+from glassnet.playground.model_files import model_file, points_csv, read_model, settings_for
 from glassnet.playground.settings import (
-    LOSSES,
     Settings,
     SettingsError,
-    parse_settings,
 )
-from glassnet.preprocessing import Standardize, scaled
+from glassnet.preprocessing import scaled
 from glassnet.train import train_step
 
 #: Resolution of the decision-boundary picture and of each neuron's small picture.
 GRID = 48
 NEURON_GRID = 24
-
-
-def points_csv(points: list[list[float]]) -> str:
-    """Custom points as the CSV table ``glassnet train points.csv --target label`` reads."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["x1", "x2", "label"])
-    writer.writerows([[repr(x1), repr(x2), int(label)] for x1, x2, label in points])
-    return out.getvalue()
 
 
 class Session:
@@ -309,67 +294,16 @@ class Session:
 
     # ------------------------------------------------------------------ files
     def model_file(self) -> dict:
-        """The model file ``glassnet evaluate``/``explain`` load, and the command reproducing it."""
-        header, arrays = model_contents(self.network, Path("playground.npz"))
-        s = self.settings
-        dataset = "points.csv" if s.dataset == "custom" else s.dataset
-        command = ["glassnet", "train", dataset]
-        if s.dataset == "custom":
-            command += ["--target", "label", "--task", "classification"]
-        else:
-            command += ["--n-samples", str(s.n_samples)]
-            if s.dataset != "xor":
-                command += ["--noise", f"{s.noise:g}"]
-        command += ["--test-fraction", f"{s.test_fraction:g}"]
-        if s.hidden:
-            command += ["--hidden", *map(str, s.hidden)]
-        command += ["--activation", s.activation, "--loss", s.loss, "--optimizer", s.optimizer,
-                    "--lr", f"{s.learning_rate:g}", "--l2", f"{s.l2:g}",
-                    "--batch-size", str(s.batch_size), "--epochs", str(max(1, self.epoch)),
-                    "--schedule", "constant", "--validation-fraction", "0",
-                    "--seed", str(s.seed), "--save", "model.npz"]  # fmt: skip
-        result = {
-            "type": "model",
-            "filename": "playground.npz",
-            "data": archive_bytes(header, arrays),
-            "command": shlex.join(command),
-            "epochs": self.epoch,
-        }
-        if s.dataset == "custom":
-            result["points_csv"] = points_csv(s.points)
-        return result
+        """The model file ``glassnet evaluate``/``explain`` load, and the command reproducing it
+        (see :mod:`glassnet.playground.model_files`)."""
+        return model_file(self.network, self.settings, self.epoch)
 
-    @staticmethod
-    def read_model(data: bytes) -> Network:
-        """A model file from the page, checked: it must take the plane's two coordinates."""
-        with tempfile.TemporaryDirectory() as directory:
-            path = Path(directory) / "uploaded.npz"
-            path.write_bytes(data)
-            try:
-                header, arrays = read_archive(path)
-                network = network_from(path, header, arrays)
-            except ModelFileError as error:
-                raise SettingsError(str(error).replace(str(path), "the uploaded file")) from None
-        if network.in_features != 2:
-            raise SettingsError(
-                f"the playground shows 2-D data; this model takes {network.in_features} inputs"
-            )
-        for layer in network.layers:
-            if not isinstance(layer, (Dense, Standardize, *ACTIVATIONS.values())):
-                raise SettingsError(f"the playground cannot show a {type(layer).__name__} brick")
-        return network
+    #: A model file from the page, checked (:func:`glassnet.playground.model_files.read_model`).
+    read_model = staticmethod(read_model)
 
     def settings_for(self, network: Network) -> Settings:
         """These settings with the architecture of ``network`` (a loaded model)."""
-        hidden = [layer.fan_out for layer in network.layers if isinstance(layer, Dense)][:-1]
-        names = {cls: name for name, cls in ACTIVATIONS.items()}
-        activations = [names[type(layer)] for layer in network.layers[:-1]
-                       if not isinstance(layer, Dense) and not layer.is_scaling]  # fmt: skip
-        activation = activations[0] if activations else self.settings.activation
-        loss = network.metadata.get("loss", self.settings.loss)
-        values = {**asdict(self.settings), "hidden": hidden, "activation": activation,
-                  "loss": loss if loss in LOSSES else self.settings.loss}  # fmt: skip
-        return parse_settings(values)
+        return settings_for(self.settings, network)
 
 
 def _sizes(layer: Layer) -> dict:

@@ -1,0 +1,90 @@
+"""Model files between the page and glassnet: the run as a model file with the command that
+reproduces it, and a model file from the page checked before the playground shows it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shlex
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
+from glassnet.layers import ACTIVATIONS, Dense
+from glassnet.network import Network
+from glassnet.playground.settings import LOSSES, Settings, SettingsError, parse_settings
+from glassnet.preprocessing import Standardize
+
+
+def points_csv(points: list[list[float]]) -> str:
+    """Custom points as the CSV table ``glassnet train points.csv --target label`` reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["x1", "x2", "label"])
+    writer.writerows([[repr(x1), repr(x2), int(label)] for x1, x2, label in points])
+    return out.getvalue()
+
+
+def model_file(network: Network, s: Settings, epochs: int) -> dict:
+    """The model file ``glassnet evaluate``/``explain`` load, and the command reproducing it."""
+    header, arrays = model_contents(network, Path("playground.npz"))
+    dataset = "points.csv" if s.dataset == "custom" else s.dataset
+    command = ["glassnet", "train", dataset]
+    if s.dataset == "custom":
+        command += ["--target", "label", "--task", "classification"]
+    else:
+        command += ["--n-samples", str(s.n_samples)]
+        if s.dataset != "xor":
+            command += ["--noise", f"{s.noise:g}"]
+    command += ["--test-fraction", f"{s.test_fraction:g}"]
+    if s.hidden:
+        command += ["--hidden", *map(str, s.hidden)]
+    command += ["--activation", s.activation, "--loss", s.loss, "--optimizer", s.optimizer,
+                "--lr", f"{s.learning_rate:g}", "--l2", f"{s.l2:g}",
+                "--batch-size", str(s.batch_size), "--epochs", str(max(1, epochs)),
+                "--schedule", "constant", "--validation-fraction", "0",
+                "--seed", str(s.seed), "--save", "model.npz"]  # fmt: skip
+    result = {
+        "type": "model",
+        "filename": "playground.npz",
+        "data": archive_bytes(header, arrays),
+        "command": shlex.join(command),
+        "epochs": epochs,
+    }
+    if s.dataset == "custom":
+        result["points_csv"] = points_csv(s.points)
+    return result
+
+
+def read_model(data: bytes) -> Network:
+    """A model file from the page, checked: it must take the plane's two coordinates."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "uploaded.npz"
+        path.write_bytes(data)
+        try:
+            header, arrays = read_archive(path)
+            network = network_from(path, header, arrays)
+        except ModelFileError as error:
+            raise SettingsError(str(error).replace(str(path), "the uploaded file")) from None
+    if network.in_features != 2:
+        raise SettingsError(
+            f"the playground shows 2-D data; this model takes {network.in_features} inputs"
+        )
+    for layer in network.layers:
+        if not isinstance(layer, (Dense, Standardize, *ACTIVATIONS.values())):
+            raise SettingsError(f"the playground cannot show a {type(layer).__name__} brick")
+    return network
+
+
+def settings_for(settings: Settings, network: Network) -> Settings:
+    """``settings`` with the architecture of ``network`` (a loaded model)."""
+    hidden = [layer.fan_out for layer in network.layers if isinstance(layer, Dense)][:-1]
+    names = {cls: name for name, cls in ACTIVATIONS.items()}
+    activations = [names[type(layer)] for layer in network.layers[:-1]
+                   if not isinstance(layer, Dense) and not layer.is_scaling]  # fmt: skip
+    activation = activations[0] if activations else settings.activation
+    loss = network.metadata.get("loss", settings.loss)
+    values = {**asdict(settings), "hidden": hidden, "activation": activation,
+              "loss": loss if loss in LOSSES else settings.loss}  # fmt: skip
+    return parse_settings(values)
