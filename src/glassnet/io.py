@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet._checks import is_positive_int
 from glassnet._errors import GlassnetError
 from glassnet.init import INITIALIZERS
 from glassnet.layers import LAYER_TYPES, Layer
@@ -116,14 +117,33 @@ def load_model(path: str | Path) -> Network:
     return network_from(path, header, arrays)
 
 
+#: The most a model file may hold unpacked, in bytes per byte of the file, plus a fixed allowance:
+#: ``np.savez`` stores arrays uncompressed and ``savez_compressed`` shrinks weights little, so a
+#: file claiming far more (a zip bomb) is refused before anything is unpacked.
+UNPACKED_PER_BYTE = 16
+UNPACKED_ALLOWANCE = 1 << 24
+#: Parameters a header may declare beyond twice those its arrays hold (a file missing a bias
+#: gets the precise message of the array check; one declaring millions more is refused first).
+DECLARED_ALLOWANCE = 1 << 20
+#: The largest glassnet header read (JSON of the layers and metadata).
+HEADER_LIMIT = 1 << 24
+
+
 def read_archive(path: Path, *, kind: str = "model") -> tuple[dict, dict[str, np.ndarray]]:
-    """The header and arrays of a glassnet ``.npz`` file, refusing anything else."""
+    """The header and arrays of a glassnet ``.npz`` file, refusing anything else.
+
+    The zip directory is checked before anything is unpacked (sizes within
+    :data:`UNPACKED_PER_BYTE` of the file's, a header within :data:`HEADER_LIMIT`), so reading a
+    file takes memory in proportion to its size; any failure is a :class:`ModelFileError`.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"{kind} file {path} does not exist")
     try:
         with open(path, "rb") as handle:
             if handle.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
                 raise ModelFileError(f"{path} is not a glassnet {kind} file (not an .npz archive)")
+            handle.seek(0)
+            _check_directory(path, handle, kind)
             handle.seek(0)
             archive = np.load(handle, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -137,14 +157,58 @@ def read_archive(path: Path, *, kind: str = "model") -> tuple[dict, dict[str, np
         for key, value in arrays.items():
             if not isinstance(value, np.ndarray):  # a member that is not an .npy array
                 raise ModelFileError(f"{path}: entry {key!r} is not an array")
+        return _read_header(path, arrays.pop(HEADER_KEY)), arrays
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+    except _UNREADABLE as error:
         raise ModelFileError(
             f"{path} is not a readable glassnet {kind} file (corrupt, truncated or another "
-            f"format: {error})"
+            f"format: {_one_line(error)})"
         ) from None
-    return _read_header(path, arrays.pop(HEADER_KEY)), arrays
+
+
+#: What a damaged archive can raise from the zip and .npy readers.
+_UNREADABLE = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
+               NotImplementedError, OverflowError, RecursionError, AttributeError)  # fmt: skip
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _check_directory(path: Path, handle, kind: str) -> None:
+    """Refuse a zip whose members would unpack to far more than the file holds."""
+    size = os.fstat(handle.fileno()).st_size
+    with zipfile.ZipFile(handle) as archive:
+        members = archive.infolist()
+        unpacked = sum(member.file_size for member in members)
+        if unpacked > UNPACKED_PER_BYTE * size + UNPACKED_ALLOWANCE:
+            raise ModelFileError(
+                f"{path}: its members claim {unpacked:,} bytes unpacked from a {size:,}-byte "
+                f"file; a glassnet {kind} file does not compress like that"
+            )
+        for member in members:
+            if member.filename == HEADER_KEY + ".npy" and member.file_size > HEADER_LIMIT:
+                raise ModelFileError(f"{path}: the glassnet header is over {HEADER_LIMIT:,} bytes")
+
+
+def _declared_parameters(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse a header whose layers declare more parameters than the file's arrays hold, before
+    the network that would allocate them is built."""
+    held = sum(int(value.size) for value in arrays.values())
+    declared = 0
+    for config in header.get("layers") or []:
+        if isinstance(config, dict) and config.get("type") == "Dense":
+            fan_in, fan_out = config.get("fan_in"), config.get("fan_out")
+            if not (is_positive_int(fan_in) and is_positive_int(fan_out)):
+                raise ModelFileError(f"{path}: a Dense layer needs positive integer fan_in and "
+                                     f"fan_out; got {fan_in!r} and {fan_out!r}")  # fmt: skip
+            declared += fan_in * fan_out + (fan_out if config.get("bias", True) else 0)
+    if declared > 2 * held + DECLARED_ALLOWANCE:  # within it, _fill names what is missing
+        raise ModelFileError(
+            f"{path}: its layers declare {declared:,} parameters, but its arrays hold {held:,}"
+        )
 
 
 def network_from(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> Network:
@@ -155,10 +219,28 @@ def network_from(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> Net
     """
     if "checkpoint" in header:
         arrays = {name: value for name, value in arrays.items() if "/" not in name}
-    header = _migrated(path, header)
-    network = _build(path, header)
-    _fill(path, network, arrays)
-    network.metadata = header.get("metadata") or {}
+    try:
+        header = _migrated(path, header)
+        _declared_parameters(path, header, arrays)
+        network = _build(path, header)
+        _fill(path, network, arrays)
+    except ModelFileError:
+        raise
+    except (
+        TypeError,
+        ValueError,
+        KeyError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as error:
+        raise ModelFileError(
+            f"{path}: the model does not hold together ({_one_line(error)})"
+        ) from None
+    metadata = header.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path}: the metadata must be a JSON object")
+    network.metadata = metadata
     return network
 
 
@@ -183,7 +265,7 @@ def _migrated(path: Path, header: dict) -> dict:
 def _read_header(path: Path, raw: np.ndarray) -> dict:
     try:
         header = json.loads(str(raw))
-    except (json.JSONDecodeError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # bad JSON, a 5,000-digit number, nesting
         raise ModelFileError(f"{path}: the glassnet header is not valid JSON") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a glassnet model file (unknown header format)")

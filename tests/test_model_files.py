@@ -1,0 +1,119 @@
+"""Hostile model files: every one is refused with a ModelFileError, in memory that follows the
+file's size, never a traceback of another kind."""
+
+import io
+import json
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+from test_contract import assert_one_line_error, run_cli
+
+import glassnet
+from glassnet.io import HEADER_KEY, ModelFileError, load_model
+
+
+def model_bytes(tmp_path) -> bytes:
+    network = glassnet.mlp([3, 4, 2], seed=0)
+    glassnet.save(network, tmp_path / "good.npz")
+    return (tmp_path / "good.npz").read_bytes()
+
+
+def with_header(tmp_path, change) -> bytes:
+    """The good model with its JSON header changed by ``change(header) -> header or text``."""
+    archive = np.load(io.BytesIO(model_bytes(tmp_path)), allow_pickle=False)
+    arrays = {key: archive[key] for key in archive.files}
+    header = change(json.loads(str(arrays.pop(HEADER_KEY))))
+    text = header if isinstance(header, str) else json.dumps(header)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays, **{HEADER_KEY: np.array(text)})
+    return buffer.getvalue()
+
+
+def refused(tmp_path, data: bytes, match: str | None = None) -> str:
+    path = tmp_path / "bad.npz"
+    path.write_bytes(data)
+    with pytest.raises(ModelFileError, match=match) as error:
+        load_model(path)
+    return str(error.value)
+
+
+def test_a_header_declaring_huge_layers_is_refused_before_allocating(tmp_path):
+    def huge(header):
+        header["layers"][0].update(fan_in=20000, fan_out=20000)
+        return header
+
+    tracemalloc.start()
+    try:
+        refused(tmp_path, with_header(tmp_path, huge), "declare 400,0.* parameters, but its arrays")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MB to refuse a small file"
+
+
+def test_a_zip_bomb_is_refused_before_unpacking(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("dense1.W.npy", "w") as member:
+            block = bytes(1 << 20)
+            for _ in range(64):  # 64 MB of zeros, a few hundred KB packed
+                member.write(block)
+    refused(tmp_path, buffer.getvalue(), "claim 67,108,864 bytes unpacked")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "[" * 100_000 + "]" * 100_000,  # nesting deeper than the JSON reader goes
+        '{"format": "glassnet-model", "version": ' + "9" * 5000 + "}",  # a 5,000-digit number
+        '{"format": "glassnet-model", "version": 1, "layers": [{"type": ["Dense"]}]}',
+        '{"format": "glassnet-model", "version": 1, "layers": [{"type": "Dense", "fan_in": '
+        '"3", "fan_out": 4}]}',
+        '{"format": "glassnet-model", "version": 1, "layers": [{"type": "Dense", "fan_in": 3, '
+        '"fan_out": 4, "surprise": 1}]}',
+        '{"format": "glassnet-model", "version": 1, "layers": [{"type": "Dense", "fan_in": 3, '
+        '"fan_out": 4}], "metadata": [1, 2]}',
+    ],
+)
+def test_a_strange_header_is_a_model_file_error(tmp_path, header):
+    refused(tmp_path, with_header(tmp_path, lambda _: header))
+
+
+def test_mutated_files_give_clean_errors(tmp_path):
+    """A bounded fuzz test: 400 seeded mutations of a good file (flipped bytes, cut ends,
+    spliced headers) each load or raise ModelFileError, never anything else."""
+    good = model_bytes(tmp_path)
+    rng = np.random.default_rng(0)
+    path = tmp_path / "mutant.npz"
+    outcomes = {"loaded": 0, "refused": 0}
+    for case in range(400):
+        data = bytearray(good)
+        kind = case % 4
+        if kind == 0:
+            for position in rng.integers(0, len(data), rng.integers(1, 8)):
+                data[position] = rng.integers(0, 256)
+        elif kind == 1:
+            data = data[: rng.integers(0, len(data))]
+        elif kind == 2:
+            start = rng.integers(0, len(data))
+            data[start : start + 16] = rng.integers(0, 256, 16, dtype=np.uint8).tobytes()
+        else:  # a digit of the header changed: sizes, versions, counts
+            text = data.decode("latin-1")
+            digits = [i for i, c in enumerate(text) if c.isdigit()]
+            position = digits[rng.integers(0, len(digits))]
+            data[position] = ord(str(rng.integers(0, 10)))
+        path.write_bytes(bytes(data))
+        try:
+            load_model(path)
+            outcomes["loaded"] += 1
+        except ModelFileError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 200, outcomes
+
+
+def test_the_command_line_says_it_in_one_line(tmp_path):
+    path = tmp_path / "deep.npz"
+    path.write_bytes(with_header(tmp_path, lambda _: "[" * 100_000 + "]" * 100_000))
+    assert_one_line_error(run_cli("info", path), "deep.npz", "not valid JSON")
