@@ -152,3 +152,54 @@ def test_cli_ctrl_c_saves_and_prints_how_to_resume(tmp_path):
     a, b = glassnet.load(tmp_path / "a.npz"), glassnet.load(tmp_path / "b.npz")
     for (name, wa, _), (_, wb, _) in zip(a.parameters(), b.parameters(), strict=True):
         np.testing.assert_array_equal(wa, wb, err_msg=name)
+
+
+def rewritten(path, out, change_state=None, change_arrays=None):
+    """``path``'s checkpoint, its training state (JSON) or arrays changed, written to ``out``."""
+    from glassnet.io import HEADER_KEY, read_archive, write_archive
+
+    header, arrays = read_archive(path, kind="checkpoint")
+    if change_state:
+        change_state(header["checkpoint"])
+    if change_arrays:
+        change_arrays(arrays)
+    write_archive(out, header, arrays)
+    assert HEADER_KEY not in arrays
+    return out
+
+
+def set_key(*keys, value):
+    def change(state):
+        node = state
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change_state", "change_arrays", "message"),
+    [
+        (set_key("optimizer", "config", "learning_rate", value=-1), None, "learning rate must be"),
+        (set_key("optimizer", "config", "learning_rate", value=0), None, "learning rate must be"),
+        (set_key("optimizer", "numbers", "parameters", "step", value=0), None, "step must be"),
+        (set_key("epoch", value=-1), None, "epoch must be a whole number >= 0"),
+        (set_key("step", value=-1), None, "step must be a whole number >= 0"),
+        (set_key("batch_start", value=-7), None, "batch_start must be a whole number >= 0"),
+        (set_key("total_loss", value=float("nan")), None, "total_loss must be"),
+        (None, lambda arrays: arrays["training/order"].fill(0), "not a permutation"),
+        (set_key("batch_start", value=10_000), None, "is not within the"),
+        (set_key("shuffle_rng", value={"state": 1}), None, "the training state is invalid"),
+    ],
+)
+def test_resume_refuses_a_state_no_run_could_have_written(tmp_path, data, change_state,
+                                                          change_arrays, message):  # fmt: skip
+    X, y = data
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(TrainingInterrupted):
+        train(new_network(), X, y, Adam(0.01), 4, checkpoint=path,
+              callbacks=[InterruptAt(step=20)])  # fmt: skip
+    bad = rewritten(path, tmp_path / "bad.ckpt", change_state, change_arrays)
+    with pytest.raises(ModelFileError, match=message):
+        train(new_network(), X, y, Adam(0.01), 4, checkpoint=bad, resume=True)

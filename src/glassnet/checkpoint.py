@@ -10,6 +10,7 @@ an uninterrupted run would have. Written atomically, like models.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet._checks import is_finite_real, is_whole
 from glassnet.io import ModelFileError, model_contents, network_from, read_archive, write_archive
 from glassnet.network import Network
 from glassnet.optim import Optimizer
@@ -133,11 +135,70 @@ def resume_into(
     path = Path(path)
     saved, optimizer_values, optimizer_arrays, position = load_checkpoint(path)
     check_same_architecture(path, saved, network)
+    _check_position(path, position, network.out_features)
+    _check_optimizer_state(path, optimizer_values, optimizer_arrays, network)
+    try:
+        optimizer.load_state_dict(optimizer_values, optimizer_arrays)
+        rng.bit_generator.state = position.shuffle_rng
+        network.rng.bit_generator.state = position.network_rng
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise ModelFileError(f"{path}: the training state is invalid ({error})") from None
     network.set_weights(saved.get_weights())
-    optimizer.load_state_dict(optimizer_values, optimizer_arrays)
-    rng.bit_generator.state = position.shuffle_rng
-    network.rng.bit_generator.state = position.network_rng
     return position
+
+
+def _check_position(path: Path, position: TrainingPosition, out_features: int) -> None:
+    """Refuse a position no run could have written: every count a whole number >= 0, a row
+    order that is a permutation, the next batch within it."""
+
+    def refuse(problem: str):
+        raise ModelFileError(f"{path}: the training state is invalid: {problem}")
+
+    for name in ("epoch", "step", "batch_start"):
+        value = getattr(position, name)
+        if not is_whole(value) or value < 0:
+            refuse(f"{name} must be a whole number >= 0, got {value!r}")
+    if not (math.isfinite(position.total_loss) and position.total_loss >= 0):
+        refuse(f"total_loss must be a finite number >= 0, got {position.total_loss!r}")
+    order = position.order
+    if order is None:
+        if position.batch_start != 0:
+            refuse("a position within an epoch needs the epoch's row order")
+        return
+    if (
+        order.ndim != 1
+        or order.dtype.kind not in "iu"
+        or not np.array_equal(np.sort(order), np.arange(len(order)))
+    ):
+        refuse("the row order is not a permutation of the training rows")
+    if not 0 < position.batch_start < len(order):
+        refuse(f"batch_start {position.batch_start} is not within the {len(order)} rows")
+    outputs = position.outputs
+    if outputs is None or outputs.shape != (len(order), out_features):
+        refuse("the outputs of the epoch so far do not match its rows and the network")
+
+
+def _check_optimizer_state(path: Path, values: dict, arrays: dict, network: Network) -> None:
+    """Refuse an optimizer state no run could have written: a learning rate that is not a
+    positive finite number, a step count below 1, arrays unlike the parameters."""
+    config = values.get("config") if isinstance(values, dict) else None
+    numbers = values.get("numbers") if isinstance(values, dict) else None
+    if not isinstance(config, dict) or not isinstance(numbers, dict):
+        raise ModelFileError(f"{path}: the optimizer state is incomplete")
+    rate = config.get("learning_rate")
+    if not (is_finite_real(rate) and rate > 0):
+        raise ModelFileError(f"{path}: the saved learning rate must be a finite number > 0, "
+                             f"got {rate!r}")  # fmt: skip
+    for entries in numbers.values():
+        step = entries.get("step") if isinstance(entries, dict) else None
+        if step is not None and not (is_whole(step) and step >= 1):
+            raise ModelFileError(f"{path}: the saved optimizer step must be a whole number >= 1, "
+                                 f"got {step!r}")  # fmt: skip
+    shapes = {name: param.shape for name, param, _ in network.parameter_vector()}
+    for key, value in arrays.items():
+        name = key.rpartition("/")[0]
+        if shapes.get(name) != value.shape or not np.all(np.isfinite(value)):
+            raise ModelFileError(f"{path}: the optimizer's {key} does not match the parameters")
 
 
 class TrainingInterrupted(KeyboardInterrupt):

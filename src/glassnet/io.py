@@ -13,8 +13,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -121,10 +123,10 @@ def load_model(path: str | Path) -> Network:
 #: ``np.savez`` stores arrays uncompressed and ``savez_compressed`` shrinks weights little, so a
 #: file claiming far more (a zip bomb) is refused before anything is unpacked.
 UNPACKED_PER_BYTE = 16
-UNPACKED_ALLOWANCE = 1 << 24
+UNPACKED_ALLOWANCE = 1 << 20
 #: Parameters a header may declare beyond twice those its arrays hold (a file missing a bias
 #: gets the precise message of the array check; one declaring millions more is refused first).
-DECLARED_ALLOWANCE = 1 << 20
+DECLARED_ALLOWANCE = 1 << 16
 #: The largest glassnet header read (JSON of the layers and metadata).
 HEADER_LIMIT = 1 << 24
 
@@ -169,7 +171,8 @@ def read_archive(path: Path, *, kind: str = "model") -> tuple[dict, dict[str, np
 
 #: What a damaged archive can raise from the zip and .npy readers.
 _UNREADABLE = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
-               NotImplementedError, OverflowError, RecursionError, AttributeError)  # fmt: skip
+               NotImplementedError, OverflowError, RecursionError, AttributeError,
+               RuntimeError, zlib.error, struct.error)  # fmt: skip
 
 
 def _one_line(error: BaseException) -> str:
