@@ -143,3 +143,39 @@ def test_saved_file_is_a_plain_zip(tmp_path, network):
     path = save(network, tmp_path / "model.npz")
     with zipfile.ZipFile(path) as archive:
         assert f"{HEADER_KEY}.npy" in archive.namelist()
+
+
+def test_saving_keeps_permissions_links_and_long_names(tmp_path):
+    import os
+    import stat
+    import time
+
+    import glassnet
+    from glassnet.io import STALE_SECONDS, temporary_prefix
+
+    network = glassnet.mlp([2, 3, 2], seed=0)
+    previous = os.umask(0o022)
+    try:
+        fresh = glassnet.save(network, tmp_path / "fresh.npz")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # what a plain open gives
+        kept = tmp_path / "kept.npz"
+        kept.write_bytes(b"old")
+        kept.chmod(0o640)
+        glassnet.save(network, kept)
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640  # the replaced file's mode
+    finally:
+        os.umask(previous)
+    link = tmp_path / "link.npz"
+    link.symlink_to(fresh)
+    glassnet.save(glassnet.mlp([2, 3, 2], seed=1), link)
+    assert link.is_symlink() and glassnet.load(fresh).get_weights()["dense1.W"].shape == (2, 3)
+    long_name = tmp_path / ("m" * 246 + ".npz")
+    glassnet.save(network, long_name)
+    assert glassnet.load(long_name).n_params == network.n_params
+    stale = tmp_path / f"{temporary_prefix(fresh)}dead.tmp"  # a killed save's leftover
+    stale.write_bytes(b"half a model")
+    os.utime(stale, (time.time() - STALE_SECONDS - 1,) * 2)
+    recent = tmp_path / f"{temporary_prefix(fresh)}busy.tmp"  # perhaps a save in progress
+    recent.write_bytes(b"")
+    glassnet.save(network, fresh)
+    assert not stale.exists() and recent.exists()

@@ -23,7 +23,7 @@ from sklearn.exceptions import NotFittedError
 import glassnet
 from glassnet import SGD, Adam, Dense, Dropout, Network, fit, mlp
 from glassnet.checkpoint import TrainingPosition, load_checkpoint, save_checkpoint
-from glassnet.io import ModelFileError
+from glassnet.io import ModelFileError, temporary_prefix
 from glassnet.sklearn import MLPClassifier, MLPRegressor
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "robustness.md"
@@ -277,7 +277,7 @@ def _kill_while_saving(kind: str, kills: int = 30) -> str:
         time.sleep(float(rng.uniform(0.005, 0.08)))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-        leftovers = list(Path(".").glob(f".{path.name}.*.tmp"))
+        leftovers = list(Path(".").glob(f"{temporary_prefix(path)}*.tmp"))
         mid_write += bool(leftovers)
         for leftover in leftovers:
             leftover.unlink()
@@ -308,7 +308,7 @@ def _unwritable():
     Path("locked").mkdir(exist_ok=True)
     # what a read-only directory does (the tests may run as root)
     denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-    with mock.patch.object(tempfile, "mkstemp", side_effect=denied):
+    with mock.patch.object(os, "open", side_effect=denied):
         glassnet.save(mlp([3, 2], seed=0), "locked/model.npz")
 
 

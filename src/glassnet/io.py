@@ -10,11 +10,15 @@ temporary file beside the target, then a rename, so a crash never leaves half a 
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import io
 import json
 import os
+import secrets
+import stat
 import struct
-import tempfile
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -88,18 +92,34 @@ def write_archive(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> No
     write_atomically(path, lambda handle: handle.write(data))
 
 
+#: Temporary files of a save older than this (seconds) are left over from a killed save.
+STALE_SECONDS = 600
+
+
 def write_atomically(path: Path, write) -> None:
-    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it."""
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it.
+
+    The file gets the permissions a plain ``open`` would give it (the umask's), or keeps those of
+    the file it replaces; a symlink is written through (its target is replaced, the link stays);
+    temporary files that killed saves to the same path left behind are removed.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot write {path}: directory {directory} does not exist")
     if path.is_dir():
         raise IsADirectoryError(f"cannot write {path}: it is a directory")
+    prefix = temporary_prefix(path)
+    _remove_stale(directory, prefix)
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        temporary, handle = _new_temporary(directory, prefix)
     except OSError as error:  # unwritable directory, ...: name the file, keep the error's type
         raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from None
     try:
+        if path.exists():
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         with os.fdopen(handle, "wb") as out:
             write(out)
             out.flush()
@@ -110,6 +130,33 @@ def write_atomically(path: Path, write) -> None:
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def temporary_prefix(path: Path) -> str:
+    """A short name for the temporary files of saves to ``path`` (a long name stays valid)."""
+    return f".{hashlib.sha256(path.name.encode()).hexdigest()[:16]}."
+
+
+def _new_temporary(directory: Path, prefix: str) -> tuple[str, int]:
+    """A new file ``prefix<random>.tmp`` in ``directory``, created with the umask's mode."""
+    for _ in range(100):
+        name = os.path.join(directory, f"{prefix}{secrets.token_hex(6)}.tmp")
+        try:
+            return name, os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free temporary name in {directory}")
+
+
+def _remove_stale(directory: Path, prefix: str) -> None:
+    """Remove temporary files of earlier saves to the same path that were killed midway."""
+    now = time.time()
+    for leftover in directory.glob(f"{prefix}*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass  # another process's, or gone already
 
 
 def load_model(path: str | Path) -> Network:
