@@ -18,7 +18,7 @@ from glassnet.split import split_rows
 SAMPLE_ROWS = 1000
 #: How ``numpy.loadtxt`` reads a table: a header row, commas, double quotes, no comments.
 _LOADTXT = {"delimiter": ",", "skiprows": 1, "ndmin": 2, "comments": None, "quotechar": '"',
-            "encoding": "utf-8"}  # fmt: skip
+            "encoding": "utf-8-sig"}  # fmt: skip
 
 
 def read_numeric_csv(
@@ -49,9 +49,18 @@ def _read_numbers(path: Path, header, empty_columns, dtype, missing: bool):
     return header, values
 
 
+def number(cell: str) -> float:
+    """A cell as a number, in the syntax NumPy's reader takes: ASCII digits, sign, point and
+    exponent (``float`` alone would also take ``1_000`` and non-ASCII digits); ValueError else."""
+    text = cell.strip()
+    if not text.isascii() or "_" in text:
+        raise ValueError(f"not a number: {cell!r}")
+    return float(text)
+
+
 def _is_number(cell: str) -> bool:
     try:
-        float(cell)
+        number(cell)
     except ValueError:
         return False
     return True
@@ -144,10 +153,11 @@ def _header_and_sample(path: Path, text: set[int] | None = None) -> tuple[list[s
     few odd cells in a column of numbers are bad cells, not categories)."""
     words: dict[int, int] = {}
     numbers: dict[int, int] = {}
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # a BOM is not a name
         reader = csv.reader(handle)
         try:
             header = [name.strip() for name in next(reader)]
+            _refuse_duplicates(path, header)
             empty: set[int] = set()
             for _, row in zip(range(SAMPLE_ROWS), reader, strict=False):
                 if any(cell.strip() for cell in row):
@@ -166,11 +176,22 @@ def _header_and_sample(path: Path, text: set[int] | None = None) -> tuple[list[s
     return header, empty
 
 
+def _refuse_duplicates(path: Path, header: list[str]) -> None:
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise DataFileError(
+                f"{path}: the header names column {name!r} twice; column names must differ "
+                "(the target and features are found by name)"
+            )
+        seen.add(name)
+
+
 def _number_or_missing(cell: str) -> float:
     """A cell of a column that may have empty cells: NaN for an empty one."""
     if not cell.strip():
         return np.nan
-    value = float(cell)
+    value = number(cell)
     if not np.isfinite(value):
         raise ValueError(cell)  # a written NaN or Inf is an error, not a missing value
     return value
@@ -202,7 +223,7 @@ def _read_carefully(
     of the columns that are keys of ``text`` are appended to its lists as they are (stripped),
     with 0 in their place in the values."""
     text = {} if text is None else text
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # a BOM is not a name
         reader = csv.reader(handle)
         try:
             header = [name.strip() for name in next(reader)]
@@ -235,7 +256,7 @@ def _read_carefully(
                         values.append(np.nan)
                         continue
                     try:
-                        value = float(cell)
+                        value = number(cell)
                     except ValueError:
                         hint = "" if cell.strip() else " (read empty cells as missing: --missing)"
                         raise DataFileError(
