@@ -252,3 +252,20 @@ def test_progress_bar_prints_epoch_lines(capsys):
     fit(mlp([2, 4, 2], seed=0), X, labels, loss="cross_entropy", epochs=3, batch_size=4)
     err = capsys.readouterr().err
     assert "epoch 1/3" in err and "epoch 3/3" in err and "accuracy" in err
+
+
+@pytest.mark.parametrize(
+    ("scale_x", "y", "error"),
+    [
+        (1.0, np.full((100, 1), 1e300), "y holds values beyond the range of float32"),
+        (1e30, None, "training ended with NaN or Inf in dense1.W"),
+        (1.0, np.full((100, 1), 2**63 - 5, dtype=np.uint64), "training ended with NaN or Inf"),
+    ],
+)
+def test_fit_never_returns_weights_that_overflowed(scale_x, y, error):
+    from glassnet.diagnostics import TrainingDiverged
+
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    y = X[:, :1] if y is None else y
+    with np.errstate(all="ignore"), pytest.raises((ValueError, TrainingDiverged), match=error):
+        fit(mlp([3, 4, 1], seed=0), X * scale_x, y, loss="mse", epochs=2, progress=False)

@@ -12,7 +12,7 @@ import numpy as np
 
 from glassnet._blas import one_thread, products_on_one_thread
 from glassnet._mapped import is_memory_mapped, read_at_random
-from glassnet._validation import check_positive_int, check_targets
+from glassnet._validation import check_positive_int, check_targets, first_non_finite
 from glassnet.batches import Batches, Gather, consecutive
 from glassnet.callbacks import Callback, ProgressBar
 from glassnet.checkpoint import (
@@ -22,7 +22,7 @@ from glassnet.checkpoint import (
     resume_into,
     save_checkpoint,
 )
-from glassnet.diagnostics import HealthMonitor, TrainingGuard
+from glassnet.diagnostics import HealthMonitor, TrainingDiverged, TrainingGuard
 from glassnet.frames import is_frame
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
@@ -273,7 +273,19 @@ def fit(
                     metric_names=metric_names, checkpoint=checkpoint,
                     checkpoint_every=checkpoint_every)  # fmt: skip
     run.train(position, guard=guard)
+    _refuse_non_finite(network)
     return history
+
+
+def _refuse_non_finite(network: Network) -> None:
+    """Raise rather than hand back a network whose weights overflowed."""
+    for name, param, _ in network.parameters():
+        if not np.all(np.isfinite(param)):
+            raise TrainingDiverged(
+                f"training ended with NaN or Inf in {name}: the steps overflowed (inputs or "
+                "targets too large for the network's dtype, or too high a learning rate); "
+                "fit(..., guard=True) stops at the first bad step and names its likely cause"
+            )
 
 
 def _checked_optimizer(optimizer: Optimizer | None) -> Optimizer:
@@ -312,7 +324,11 @@ class _TrainingData:
         self.X = network.as_input(X, cast=not self.mapped)
         y = check_targets(y, loss, len(self.X), network.out_features)
         if y.dtype.kind == "f" or loss.task == "regression":
-            y = y.astype(network.dtype, copy=False)
+            with np.errstate(over="ignore"):  # reported just below, with its place
+                cast = y.astype(network.dtype, copy=False)
+            if cast is not y:
+                first_non_finite(cast, "y", f"holds values beyond the range of {network.dtype}")
+            y = cast
         self.y = y
         self.train_rows = None  # None: every row trains; else the rows that do (X is never copied)
         if validation_fraction is not None:
