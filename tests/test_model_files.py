@@ -106,3 +106,21 @@ def test_the_command_line_says_it_in_one_line(tmp_path):
     path = tmp_path / "deep.npz"
     path.write_bytes(with_header(tmp_path, lambda _: "[" * 100_000 + "]" * 100_000))
     assert_one_line_error(run_cli("info", path), "deep.npz", "not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"class_names": ["only one"]}, "'class_names' has 1 names for a network with 2"),
+        ({"class_names": [1, 2]}, "'class_names' must be a list of names"),
+        ({"feature_names": ["a"]}, "'feature_names' has 1 names for a network with 3"),
+        ({"task": "guessing"}, "'task' must be classification or regression"),
+        ({"target": ["y"]}, "'target' must be a column name"),
+    ],
+)
+def test_metadata_that_does_not_fit_the_network_is_refused_at_load(tmp_path, change, message):
+    def edit(header):
+        header["metadata"] = {**(header.get("metadata") or {}), **change}
+        return header
+
+    refused(tmp_path, with_header(tmp_path, edit), message)

@@ -105,7 +105,7 @@ def test_predictions_are_in_raw_units_through_every_path(rng, tmp_path):
 
 def old_format_file(path, network, mean, std):
     """A model file as version 1 wrote it: the input scaling in its metadata."""
-    network.metadata = {"standardize": {"mean": list(mean), "std": list(std)}, "task": "x"}
+    network.metadata = {"standardize": {"mean": list(mean), "std": list(std)}, "note": "x"}
     header, arrays = model_contents(network, path)
     header["version"] = 1
     write_archive(path, header, arrays)
@@ -118,7 +118,7 @@ def test_old_files_with_scaling_in_metadata_load_and_predict_right(rng, tmp_path
     old_format_file(tmp_path / "old.npz", inner, mean, std)
     loaded = glassnet.load(tmp_path / "old.npz")
     assert isinstance(loaded.layers[0], Standardize)
-    assert "standardize" not in loaded.metadata and loaded.metadata["task"] == "x"
+    assert "standardize" not in loaded.metadata and loaded.metadata["note"] == "x"
     np.testing.assert_allclose(loaded.predict(X), inner.predict((X - mean) / std), rtol=1e-5)
     glassnet.save(loaded, tmp_path / "new.npz")
     header = np.load(tmp_path / "new.npz")[HEADER_KEY]

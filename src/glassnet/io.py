@@ -287,11 +287,37 @@ def network_from(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> Net
         raise ModelFileError(
             f"{path}: the model does not hold together ({_one_line(error)})"
         ) from None
-    metadata = header.get("metadata") or {}
+    network.metadata = _checked_metadata(path, header.get("metadata") or {}, network)
+    return network
+
+
+def _checked_metadata(path: Path, metadata, network: Network) -> dict:
+    """The metadata, checked where glassnet reads it: the task, and names that must fit the
+    network's inputs and outputs."""
     if not isinstance(metadata, dict):
         raise ModelFileError(f"{path}: the metadata must be a JSON object")
-    network.metadata = metadata
-    return network
+
+    def names(key: str, counts: tuple[int, ...]) -> None:
+        value = metadata.get(key)
+        if value is None:
+            return
+        if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+            raise ModelFileError(f"{path}: metadata {key!r} must be a list of names")
+        if len(value) not in counts:
+            raise ModelFileError(
+                f"{path}: metadata {key!r} has {len(value)} names for a network with "
+                f"{' or '.join(map(str, counts))} of them"
+            )
+
+    task = metadata.get("task")
+    if task is not None and task not in ("classification", "regression"):
+        raise ModelFileError(f"{path}: metadata 'task' must be classification or regression")
+    outputs = network.out_features
+    names("class_names", (outputs, 2) if outputs == 1 else (outputs,))
+    names("feature_names", (network.in_features,))
+    if metadata.get("target") is not None and not isinstance(metadata["target"], str):
+        raise ModelFileError(f"{path}: metadata 'target' must be a column name")
+    return metadata
 
 
 def _migrated(path: Path, header: dict) -> dict:
