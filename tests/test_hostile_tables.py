@@ -32,3 +32,16 @@ def test_only_ascii_number_syntax_is_a_number(tmp_path, cell):
     path.write_text(f"a,y\n1,0\n{cell},1\n3,0\n4,1\n", encoding="utf-8")
     with pytest.raises(DataFileError, match=f"line 3, column 'a': '{cell}' is not a number"):
         load_table(path, target="y")
+
+
+def test_a_parquet_column_name_twice_is_an_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "twice.parquet"
+    pq.write_table(pa.table([[1.0, 2.0], [3.0, 4.0]], names=["a", "a"]), path)
+    # pyarrow 26 refuses the file itself ("Multiple matches for FieldRef.Name(a)"); a reader
+    # that takes it meets glassnet's own check of the names
+    with pytest.raises(DataFileError, match="twice.parquet: (not a readable Parquet file|the "
+                                            "header names column 'a' twice)"):  # fmt: skip
+        load_table(path, target="a")

@@ -114,11 +114,20 @@ def check_features(
                     block = X[start : start + rows].astype(dtype)
                 check(block, name, problem, offset=start)
             return X
+    return cast_checked(X, dtype, name, check) if cast else X
+
+
+def cast_checked(values: np.ndarray, dtype, name: str, check=first_non_finite) -> np.ndarray:
+    """``values`` cast to ``dtype``; a cast that overflows (float64 values beyond float32's
+    range) is a ValueError naming its first place, not a silent Inf."""
+    if values.dtype == dtype:
+        return values
+    if values.dtype.kind == "f" and np.dtype(dtype).itemsize < values.dtype.itemsize:
         with np.errstate(over="ignore"):  # reported just below, with its place
-            converted = X.astype(dtype)
-        check(converted, name, problem)
+            converted = values.astype(dtype)
+        check(converted, name, f"holds values beyond the range of {np.dtype(dtype)}")
         return converted
-    return X.astype(dtype) if cast else X
+    return values.astype(dtype)
 
 
 def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = "y") -> np.ndarray:

@@ -192,10 +192,6 @@ class Network:
         return [("parameters", self._vector, self._grad_vector)]
 
     # ------------------------------------------------------------------ forward and backward
-    def _as_input(self, x: np.ndarray, name: str = "X", *, cast: bool = True) -> np.ndarray:
-        """:meth:`as_input` under its former name."""
-        return self.as_input(x, name, cast=cast)
-
     def as_input(self, x: np.ndarray, name: str = "X", *, cast: bool = True) -> np.ndarray:
         """``x`` checked (2-D, real, finite, not empty) and cast to the network's dtype; a
         DataFrame, or rows with text, encoded by the model's contract first (see

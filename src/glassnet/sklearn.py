@@ -193,15 +193,14 @@ class _GlassnetMLP(BaseEstimator):
         """An MLP for ``n_features`` columns; text columns (``categories_``) enter through a
         OneHot brick in front of it."""
         categories = self._category_positions()
-        width = n_features + sum(len(names) - 1 for names in categories.values())
-        sizes = [width, *hidden, n_outputs]
+        onehot = OneHot(n_features, categories) if categories else None
+        sizes = [onehot.out_width if onehot else n_features, *hidden, n_outputs]
         activation = _ACTIVATIONS[self.activation]
         network = mlp(sizes, activation=activation, dropout=self.dropout, dtype=self.dtype,
                       seed=seed)  # fmt: skip
-        if not categories:
+        if onehot is None:
             return network
-        return Network([OneHot(n_features, categories), *network.layers], dtype=network.dtype,
-                       rng=network.rng)  # fmt: skip
+        return Network([onehot, *network.layers], dtype=network.dtype, rng=network.rng)
 
     def _category_positions(self) -> dict[int, list[str]]:
         """``categories_`` by column position."""

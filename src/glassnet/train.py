@@ -12,7 +12,7 @@ import numpy as np
 
 from glassnet._blas import one_thread, products_on_one_thread
 from glassnet._mapped import is_memory_mapped, read_at_random
-from glassnet._validation import check_positive_int, check_targets, first_non_finite
+from glassnet._validation import cast_checked, check_positive_int, check_targets
 from glassnet.batches import Batches, Gather, consecutive
 from glassnet.callbacks import Callback, ProgressBar
 from glassnet.checkpoint import (
@@ -324,11 +324,7 @@ class _TrainingData:
         self.X = network.as_input(X, cast=not self.mapped)
         y = check_targets(y, loss, len(self.X), network.out_features)
         if y.dtype.kind == "f" or loss.task == "regression":
-            with np.errstate(over="ignore"):  # reported just below, with its place
-                cast = y.astype(network.dtype, copy=False)
-            if cast is not y:
-                first_non_finite(cast, "y", f"holds values beyond the range of {network.dtype}")
-            y = cast
+            y = cast_checked(y, network.dtype, "y")
         self.y = y
         self.train_rows = None  # None: every row trains; else the rows that do (X is never copied)
         if validation_fraction is not None:

@@ -11,8 +11,8 @@ import numpy as np
 from glassnet.datasets import Dataset, load, one_hot
 from glassnet.datasets.arrays import ARRAY_SUFFIX
 from glassnet.datasets.table import is_table, read_table, select_columns
+from glassnet.frames import network_categories
 from glassnet.network import Network
-from glassnet.preprocessing import OneHot
 
 TUTORIAL_DATASET = "xor-table"
 
@@ -86,10 +86,9 @@ def table_contract(args: argparse.Namespace, network: Network, source: str) -> d
 def model_categories(network: Network) -> dict[str, list[str]]:
     """A table model's text columns and their categories, by column name (its OneHot brick)."""
     names = network.metadata.get("feature_names") or []
-    for layer in network.layers:
-        if isinstance(layer, OneHot) and len(names) == layer.width:
-            return {names[column]: values for column, values in layer.categories.items()}
-    return {}
+    if len(names) != network.in_features:
+        return {}
+    return {names[column]: values for column, values in network_categories(network).items()}
 
 
 def note_ignored(source: str, columns: list[str] | None) -> None:

@@ -17,7 +17,7 @@ from glassnet.io import save
 from glassnet.metrics import task_metrics
 from glassnet.network import mlp
 from glassnet.optim import get_optimizer
-from glassnet.preprocessing import scaled
+from glassnet.preprocessing import OneHot, scaled
 from glassnet.recipes import recipe_for
 from glassnet.schedules import get_schedule
 from glassnet.train import TrainingInterrupted, evaluate, fit
@@ -91,11 +91,11 @@ def _network(name: str, args: argparse.Namespace, recipe, data: Dataset):
         data.feature_names.index(column): names
         for column, names in data.extra.get("categories", {}).items()
     }
-    widths = [len(categories.get(i, [None])) for i in range(data.n_features)]  # one-hot blocks
     if categories and args.missing in ("mean", "median"):
         print(f"glassnet: note: empty cells of text columns are filled with their most frequent "
               f"category, not a {args.missing}", file=sys.stderr)  # fmt: skip
-    network = mlp([sum(widths), *recipe.hidden, data.n_outputs], activation=recipe.activation,
+    width = OneHot(data.n_features, categories).out_width if categories else data.n_features
+    network = mlp([width, *recipe.hidden, data.n_outputs], activation=recipe.activation,
                   output=recipe.output, init=recipe.init, dropout=recipe.dropout,
                   seed=args.seed)  # fmt: skip
     if recipe.standardize:  # tables: the scaling is part of the network

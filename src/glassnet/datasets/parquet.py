@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from glassnet.datasets.idx import DataFileError
+from glassnet.datasets.table import refuse_duplicate_names
 from glassnet.frames import category_codes
 
 
@@ -40,9 +41,7 @@ def read_parquet(
     except (OSError, pa.ArrowException) as error:
         raise DataFileError(f"{path}: not a readable Parquet file ({error})") from None
     header = [str(name) for name in table.column_names]
-    twice = sorted({name for name in header if header.count(name) > 1})
-    if twice:
-        raise DataFileError(f"{path}: it names column {twice[0]!r} twice; column names must differ")
+    refuse_duplicate_names(path, header)
     if table.num_rows == 0:
         raise DataFileError(f"{path}: no data rows")
     values = np.empty((table.num_rows, len(header)), dtype=dtype)

@@ -9,7 +9,6 @@ import numpy as np
 
 from glassnet.datasets.base import Dataset
 from glassnet.datasets.idx import DataFileError
-from glassnet.datasets.parquet import read_parquet
 from glassnet.frames import category_codes
 from glassnet.split import split_rows
 
@@ -90,6 +89,8 @@ def read_table(
     """
     path = Path(path)
     if path.suffix.lower() == ".parquet":
+        from glassnet.datasets.parquet import read_parquet  # parquet checks names with this module
+
         return read_parquet(path, dtype=dtype, missing=missing, categories=categories)
     given = dict(categories or {})
     found: set[int] = set()
@@ -157,7 +158,7 @@ def _header_and_sample(path: Path, text: set[int] | None = None) -> tuple[list[s
         reader = csv.reader(handle)
         try:
             header = [name.strip() for name in next(reader)]
-            _refuse_duplicates(path, header)
+            refuse_duplicate_names(path, header)
             empty: set[int] = set()
             for _, row in zip(range(SAMPLE_ROWS), reader, strict=False):
                 if any(cell.strip() for cell in row):
@@ -176,7 +177,8 @@ def _header_and_sample(path: Path, text: set[int] | None = None) -> tuple[list[s
     return header, empty
 
 
-def _refuse_duplicates(path: Path, header: list[str]) -> None:
+def refuse_duplicate_names(path: Path, header: list[str]) -> None:
+    """A DataFileError when ``header`` names a column twice."""
     seen = set()
     for name in header:
         if name in seen:
