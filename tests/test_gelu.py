@@ -50,5 +50,5 @@ def test_the_estimators_and_the_playground_offer_it():
         X, X[:, 0] > 0
     )
     assert type(model.network_.layers[1]).__name__ == "GELU"
-    page = TestClient(create_app()).get("/").text
+    page = TestClient(create_app(), base_url="http://localhost").get("/").text
     assert "<option>gelu</option>" in page

@@ -14,12 +14,13 @@ from glassnet.playground.server import create_app
 from glassnet.playground.session import Session
 from glassnet.playground.settings import parse_settings
 
+WS = "ws://127.0.0.1:8000/ws"  # the page's own address: the server answers only hosts it serves
 SMALL = {"dataset": "moons", "n_samples": 200, "hidden": [6], "learning_rate": 0.1, "seed": 1}
 
 
 @pytest.fixture()
 def client():
-    with TestClient(create_app()) as test_client:
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
 
 
@@ -53,7 +54,7 @@ def test_the_page_and_its_assets_are_served_from_the_package(client):
 
 
 def test_configure_step_play_pause_reset(client):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         points, state = configure(socket)
         assert len(points["train"]) == 160 and len(points["test"]) == 40
         assert state["stats"]["step"] == 0
@@ -84,7 +85,7 @@ def test_configure_step_play_pause_reset(client):
 
 
 def test_it_learns_the_moons(client):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         configure(socket, hidden=[8, 8], learning_rate=0.1)
         socket.send_text(json.dumps({"type": "play", "batches": 200}))
         for _ in range(50):
@@ -115,7 +116,7 @@ def test_it_learns_the_moons(client):
     ],
 )  # fmt: skip
 def test_bad_messages_get_an_error_and_the_connection_goes_on(client, message, error):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         socket.send_text(message)
         reply, _ = receive_until(socket, "error")
         assert error in reply["message"]
@@ -123,7 +124,7 @@ def test_bad_messages_get_an_error_and_the_connection_goes_on(client, message, e
 
 
 def test_bad_requests_on_a_running_session(client):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         configure(socket)
         for message, error in [
             ({"type": "play", "batches": 0}, "batches must be between"),
@@ -144,15 +145,15 @@ def test_pages_of_other_sites_cannot_connect(client):
     from starlette.websockets import WebSocketDisconnect
 
     with pytest.raises(WebSocketDisconnect) as refused:
-        with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as socket:
+        with client.websocket_connect(WS, headers={"origin": "http://evil.example"}) as socket:
             socket.receive_text()
     assert refused.value.code == 1008
-    with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as socket:
+    with client.websocket_connect(WS, headers={"origin": "http://127.0.0.1:8000"}) as socket:
         configure(socket)  # the page's own origin is welcome
 
 
 def test_too_many_messages_are_refused(client):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         for _ in range(120):
             socket.send_text(json.dumps({"type": "pause"}))
         replies = [json.loads(socket.receive_text()) for _ in range(120)]
@@ -160,7 +161,7 @@ def test_too_many_messages_are_refused(client):
 
 
 def test_a_page_that_draws_nothing_gets_no_backlog(client):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         configure(socket)  # (its first picture is acknowledged)
         socket.send_text(json.dumps({"type": "play", "batches": 1}))
         json.loads(socket.receive_text())  # "playing"
@@ -172,17 +173,17 @@ def test_a_page_that_draws_nothing_gets_no_backlog(client):
 
 
 def test_a_closed_page_ends_its_training_loop(client):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         configure(socket)
         socket.send_text(json.dumps({"type": "play", "batches": 5}))
         receive_until(socket, "state")
     # the connection closed while playing; the server goes on serving others
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         configure(socket)
 
 
 def test_explanation_equals_glassnet_explain_and_the_finite_difference(client, tmp_path):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         points, _ = configure(socket, l2=0.01)
         socket.send_text(json.dumps({"type": "play", "batches": 30}))
         receive_until(socket, "state")
@@ -212,7 +213,7 @@ def test_explanation_equals_glassnet_explain_and_the_finite_difference(client, t
 
 
 def test_saved_model_and_command_work_on_the_command_line(client, tmp_path):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         configure(socket, n_samples=300, batch_size=20, learning_rate=0.1)
         for _ in range(24):  # exactly two epochs: 240 training rows, batches of 20
             socket.send_text(json.dumps({"type": "step"}))
@@ -236,7 +237,7 @@ def test_saved_model_and_command_work_on_the_command_line(client, tmp_path):
 
 
 def test_a_saved_model_loads_back_into_the_page(client):
-    with client.websocket_connect("/ws") as socket:
+    with client.websocket_connect(WS) as socket:
         configure(socket, hidden=[5, 3], activation="relu")
         socket.send_text(json.dumps({"type": "save"}))
         model, _ = receive_until(socket, "model")

@@ -366,6 +366,9 @@ def _build(path: Path, header: dict) -> Network:
             kind = config.get("type") if isinstance(config, dict) else config
             raise ModelFileError(f"{path}: layer {position} has unknown type {kind!r}")
         options = {key: value for key, value in config.items() if key != "type"}
+        if "rng" in options:  # a constructor's argument, never saved: the weights are loaded
+            raise ModelFileError(f"{path}: layer {position} ({config['type']}) has a field "
+                                 "'rng', which a model file does not hold")  # fmt: skip
         if options.get("init") is not None and options["init"] not in INITIALIZERS:
             options["init"] = None  # a custom initializer: irrelevant, the weights are loaded
         try:

@@ -198,6 +198,14 @@ def _add_tools(commands) -> None:
     playground.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this computer only)"
     )
+    playground.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name the page may be reached by (repeatable); requests for names "
+        "other than these, the loopback names and --host are refused",
+    )
     playground.add_argument("--open", action="store_true", help="open the page in a browser")
 
     export_ = commands.add_parser(

@@ -10,5 +10,5 @@ def command_playground(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise ValueError(f"--port must be between 1 and 65535, got {args.port}")
-    serve(args.host, args.port, open_browser=args.open)
+    serve(args.host, args.port, open_browser=args.open, allowed_hosts=tuple(args.allow_host))
     return 0

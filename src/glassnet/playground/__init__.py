@@ -9,12 +9,22 @@ from a :class:`~glassnet.playground.session.Session` running the real library. N
 from __future__ import annotations
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False) -> None:
-    """Serve the playground until Ctrl-C."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    open_browser: bool = False,
+    allowed_hosts: tuple[str, ...] = (),
+) -> None:
+    """Serve the playground until Ctrl-C.
+
+    It answers requests for the loopback names, ``host``, and ``allowed_hosts`` (the names other
+    computers use to reach it, when ``host`` is not the loopback address) only.
+    """
     try:
         import uvicorn
 
-        from glassnet.playground.server import create_app
+        from glassnet.playground.server import create_app, served_hosts
     except ImportError:
         raise ImportError(
             "the playground needs its extra: pip install 'glassnet[playground]'"
@@ -31,4 +41,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    app = create_app(served_hosts(host, allowed_hosts))
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -13,7 +13,13 @@ from pathlib import Path
 from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
 from glassnet.layers import ACTIVATIONS, Dense
 from glassnet.network import Network
-from glassnet.playground.settings import LOSSES, Settings, SettingsError, parse_settings
+from glassnet.playground.settings import (
+    LOSSES,
+    MAX_LAYERS,
+    Settings,
+    SettingsError,
+    parse_settings,
+)
 from glassnet.preprocessing import Standardize
 
 
@@ -57,13 +63,27 @@ def model_file(network: Network, s: Settings, epochs: int) -> dict:
     return result
 
 
+#: The most bricks a model the page can show has: its input scaling, then a Dense layer and an
+#: activation for each of at most :data:`MAX_LAYERS` hidden layers and the output layer.
+MAX_BRICKS = 1 + 2 * (MAX_LAYERS + 1)
+
+
 def read_model(data: bytes) -> Network:
-    """A model file from the page, checked: it must take the plane's two coordinates."""
+    """A model file from the page, checked: it must take the plane's two coordinates and have
+    the shape of a network built on the page (within the page's limits, which
+    :func:`settings_for` checks for the layer sizes). The header's layer count is checked before
+    any brick is built."""
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "uploaded.npz"
         path.write_bytes(data)
         try:
             header, arrays = read_archive(path)
+            layers = header.get("layers")
+            if isinstance(layers, list) and len(layers) > MAX_BRICKS:
+                raise SettingsError(
+                    f"the playground shows at most {MAX_LAYERS} hidden layers ({MAX_BRICKS} "
+                    f"bricks); the uploaded model has {len(layers):,} bricks"
+                )
             network = network_from(path, header, arrays)
         except ModelFileError as error:
             raise SettingsError(str(error).replace(str(path), "the uploaded file")) from None
@@ -71,10 +91,24 @@ def read_model(data: bytes) -> Network:
         raise SettingsError(
             f"the playground shows 2-D data; this model takes {network.in_features} inputs"
         )
-    for layer in network.layers:
-        if not isinstance(layer, (Dense, Standardize, *ACTIVATIONS.values())):
-            raise SettingsError(f"the playground cannot show a {type(layer).__name__} brick")
+    _check_showable(network)
     return network
+
+
+def _check_showable(network: Network) -> None:
+    """Refuse a network the page cannot draw: other than [input scaling], then Dense layers,
+    each followed by at most one activation."""
+    layers = network.layers
+    if isinstance(layers[0], Standardize):
+        layers = layers[1:]
+    for position, layer in enumerate(layers):
+        if not isinstance(layer, (Dense, *ACTIVATIONS.values())):
+            raise SettingsError(f"the playground cannot show a {type(layer).__name__} brick")
+        if isinstance(layer, Dense) != (position % 2 == 0):
+            raise SettingsError(
+                "the playground shows Dense layers each followed by one activation; "
+                f"{layer.name} breaks that pattern"
+            )
 
 
 def settings_for(settings: Settings, network: Network) -> Settings:

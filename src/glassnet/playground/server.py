@@ -25,9 +25,12 @@ Protocol (JSON text messages). The page sends ``{"type": ...}``:
     the page drew a ``state``; while playing, the server keeps at most two pictures in flight,
     so a slow page gets fewer pictures (and its run trains less), never a growing backlog.
 
-A connection from a page of another origin is refused. Every message is checked (type, fields,
-ranges, size, rate); a bad one gets
-``{"type": "error", "message": ...}`` and the connection goes on. Training runs in a worker
+Only requests for the host names the server serves are answered (127.0.0.1, localhost, [::1],
+the address it listens on and any named with ``allowed_hosts``), so a page that rebinds its own
+name to this computer's address is refused; a WebSocket from a page of another origin is refused.
+Every message is checked (type, fields, ranges, size, rate); a bad one gets
+``{"type": "error", "message": ...}`` and the connection goes on. Every reply is valid JSON (a
+number that overflowed is sent as ``null``). Training runs in a worker
 thread, one loop per connection, ended when the connection closes; a slow browser only slows
 its own connection.
 """
@@ -38,17 +41,22 @@ import asyncio
 import base64
 import binascii
 import json
+import math
+import socket
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from glassnet._checks import is_real, is_whole
+from glassnet._checks import is_finite_real, is_whole
 from glassnet.layers import HIDDEN_ACTIVATIONS
 from glassnet.network import Network
 from glassnet.playground.session import Session
@@ -60,6 +68,28 @@ MESSAGES_PER_SECOND = 40
 TRAIN_SECONDS_PER_PICTURE = 0.2
 MAX_BATCHES_PER_PICTURE = 5000
 MIN_SECONDS_BETWEEN_PICTURES = 1 / 30
+#: The farthest point "explain" takes (the plane's data lie within +-10).
+MAX_COORDINATE = 1000.0
+#: The host names a local server answers to, whatever address it listens on.
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def as_json(message: dict) -> str:
+    """``message`` as strict JSON: a number that overflowed (inf, NaN) becomes ``null``."""
+    try:
+        return json.dumps(message, allow_nan=False)
+    except ValueError:
+        return json.dumps(_without_non_finite(message), allow_nan=False)
+
+
+def _without_non_finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _without_non_finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_non_finite(item) for item in value]
+    return value
 
 
 class _RateLimit:
@@ -95,7 +125,7 @@ class Connection:
         if message["type"] == "state":
             self.in_flight += 1
             self.last_picture = time.monotonic()
-        await self.websocket.send_text(json.dumps(message))
+        await self.websocket.send_text(as_json(message))
 
     async def error(self, message: str) -> None:
         await self.send({"type": "error", "message": message})
@@ -118,17 +148,17 @@ class Connection:
     async def handle(self, text: str) -> None:
         if len(text) > MAX_MESSAGE_BYTES:
             return await self.error(f"message too large (over {MAX_MESSAGE_BYTES:,} bytes)")
-        if text == '{"type":"drawn"}':  # the page drew a picture: one fewer in flight
+        try:
+            message = json.loads(text)
+        except (ValueError, RecursionError):  # not JSON, a 5,000-digit number, deep nesting
+            return await self.error("a message must be JSON (with numbers and nesting in reason)")
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return await self.error('a message must be an object with a "type"')
+        if message["type"] == "drawn":  # the page drew a picture: one fewer in flight
             self.in_flight = max(0, self.in_flight - 1)
             return None
         if not self.limit.allow():
             return await self.error("too many messages: slow down")
-        try:
-            message = json.loads(text)
-        except json.JSONDecodeError:
-            return await self.error("a message must be JSON")
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            return await self.error('a message must be an object with a "type"')
         handler = getattr(self, f"on_{message['type']}", None)
         if handler is None:
             return await self.error(f"unknown message type {message['type']!r}")
@@ -136,8 +166,10 @@ class Connection:
             await handler(message)
         except SettingsError as problem:
             await self.error(str(problem))
-        except (ValueError, TypeError, ArithmeticError) as problem:  # named, never a traceback
-            await self.error(f"{type(problem).__name__}: {problem}")
+        except (ValueError, TypeError, ArithmeticError, RecursionError) as problem:
+            await self.error(f"{type(problem).__name__}: {problem}")  # named, never a traceback
+        except MemoryError:
+            await self.error("that needs more memory than the server has")
 
     def _need_session(self) -> Session:
         if self.session is None:
@@ -193,11 +225,11 @@ class Connection:
         if (
             not isinstance(point, list)
             or len(point) != 2
-            or not all(is_real(v) for v in point)
+            or not all(is_finite_real(v) and abs(v) <= MAX_COORDINATE for v in point)
         ):
-            raise SettingsError("point must be [x1, x2]")
-        if not is_real(label):
-            raise SettingsError("label must be a number")
+            raise SettingsError(f"point must be [x1, x2] with |x| <= {MAX_COORDINATE:g}")
+        if not (is_finite_real(label) and abs(label) <= MAX_COORDINATE):
+            raise SettingsError(f"label must be a number with |label| <= {MAX_COORDINATE:g}")
         weight = message.get("weight")
         if weight is not None and not isinstance(weight, dict):
             raise SettingsError("weight must be an object")
@@ -218,7 +250,7 @@ class Connection:
             data = base64.b64decode(str(message.get("data", "")), validate=True)
         except (binascii.Error, ValueError):
             raise SettingsError("data must be the model file in base64") from None
-        network = Session.read_model(data)
+        network = await asyncio.to_thread(Session.read_model, data)  # other pages go on
         await self._start(session.settings_for(network), network)
 
 
@@ -259,13 +291,30 @@ async def _socket(websocket: WebSocket) -> None:
             pass
 
 
-def create_app() -> Starlette:
-    """The ASGI application: ``/`` (the page), ``/static/...`` (its assets), ``/ws``."""
+def served_hosts(host: str, allowed_hosts: Iterable[str] = ()) -> list[str]:
+    """The host names a server listening on ``host`` answers to: the loopback names, ``host``
+    itself, and for a wildcard address (``0.0.0.0``, ``::``) this computer's name and addresses."""
+    names = [*LOOPBACK, host, *allowed_hosts]
+    if host in ("0.0.0.0", "::", ""):
+        name = socket.gethostname()
+        names += [name, socket.getfqdn()]
+        try:
+            names += [info[4][0] for info in socket.getaddrinfo(name, None)]
+        except OSError:  # a name that does not resolve: only the names above
+            pass
+    return sorted({name.lower() for name in names if name and name not in ("0.0.0.0", "::")})
+
+
+def create_app(hosts: Iterable[str] = LOOPBACK) -> Starlette:
+    """The ASGI application: ``/`` (the page), ``/static/...`` (its assets), ``/ws``; requests
+    for other host names than ``hosts`` get 400 (see :func:`served_hosts`)."""
+    hosts = [f"[{name}]" if ":" in name and not name.startswith("[") else name for name in hosts]
     return Starlette(
         routes=[
             Route("/", _page),
             Route("/favicon.ico", _no_icon),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             WebSocketRoute("/ws", _socket),
-        ]
+        ],
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)],
     )
