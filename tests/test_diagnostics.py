@@ -71,3 +71,28 @@ def test_likely_causes_name_dead_relus_from_the_last_forward_pass():
                           history=gn.History(), epochs=1, batches_per_epoch=1)  # fmt: skip
     causes = likely_causes(net, state)
     assert any("dead ReLUs in relu1 (75% of units" in cause for cause in causes)
+
+
+@pytest.mark.parametrize(
+    ("X_scale", "y_scale", "optimizer", "named", "not_named"),
+    [
+        (1e30, 1.0, None, "inputs are too large for float32 arithmetic (the largest |x| is 3.1",
+         "learning rate"),  # it overflows at the first step: no update has happened yet
+        (1.0, 1e30, None, "targets are too large for float32 arithmetic (the largest |y| is 1e+30",
+         "learning rate"),
+        (1.0, 1e6, None, "targets are not scaled (the largest |y| is 1e+06)", "inputs"),
+        (1.0, 1.0, gn.SGD(1e30), "learning rate is too high (1e+30)", "not scaled"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("guard", [True, False])
+def test_a_divergence_names_its_real_cause(X_scale, y_scale, optimizer, named, not_named, guard):
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    y = np.full((100, 1), y_scale) if y_scale != 1.0 else X[:, :1]
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged) as caught:
+        gn.fit(gn.mlp([3, 8, 1], seed=0), X * X_scale, y, loss="mse", optimizer=optimizer,
+               epochs=3, guard=guard, progress=False, seed=0)  # fmt: skip
+    message = str(caught.value)
+    likely = message.split("Likely cause: ")[1].split(" (also possible")[0].split("; or")[0]
+    assert named in likely, message
+    if guard:
+        assert not_named not in message, message

@@ -184,3 +184,28 @@ def test_the_same_steps_over_the_vector_are_bit_identical(rng):
     np.testing.assert_array_equal(
         nets[0].parameter_vector()[0][1], nets[1].parameter_vector()[0][1]
     )
+
+
+def test_an_output_that_overflowed_is_an_error_not_a_prediction(tmp_path):
+    from glassnet.io import load_model, save
+    from glassnet.network import OutputOverflow
+
+    net = mlp([2, 4, 2], seed=0)
+    net.layers[0].params["W"][0, 0] = np.finfo(np.float32).max  # a file may hold this weight
+    loaded = load_model(save(net, tmp_path / "max.npz"))
+    for model in (net, loaded):
+        with pytest.raises(OutputOverflow, match=r"output for row 1 \(column \d\) is (inf|-inf|nan)"
+                           r".*largest weight is 3.40282e\+38, in dense1.W"):  # fmt: skip
+            model.predict([[0.0, 1.0], [3.0, 1.0]])
+        assert np.all(np.isfinite(model.predict([[0.0, 1.0]])))  # rows that stay finite do
+    with np.errstate(all="ignore"):  # training and evaluation see the NaN as it is
+        assert not np.all(np.isfinite(net.predict(np.array([[3.0, 1.0]]), checked=True)))
+
+
+def test_a_sparse_matrix_gets_a_message_that_says_so():
+    import scipy.sparse as sparse  # scipy comes with scikit-learn, in the test extra
+
+    X = sparse.csr_matrix(np.eye(3)[:, :2])
+    with pytest.raises(TypeError, match=r"X is a scipy sparse matrix of shape \(3, 2\); glassnet "
+                                        r"takes dense arrays: pass X.toarray\(\)"):  # fmt: skip
+        mlp([2, 3, 1], seed=0).predict(X)

@@ -12,6 +12,11 @@ __all__ = ["as_array", "check_features", "check_positive_int", "check_targets", 
 
 def as_array(value, name: str) -> np.ndarray:
     """``np.asarray(value)``, with an error naming ``name`` for ragged or unconvertible input."""
+    if type(value).__module__.startswith("scipy.sparse"):  # asarray would make a 0-d object
+        raise TypeError(
+            f"{name} is a scipy sparse matrix of shape {value.shape}; glassnet takes dense "
+            f"arrays: pass {name}.toarray()"
+        )
     try:
         return np.asarray(value)
     except (ValueError, TypeError):
@@ -174,5 +179,3 @@ def check_targets(y, loss: Loss, n_samples: int, n_outputs: int, *, name: str = 
             f"{y.min():g} to {y.max():g}"
         )
     return y
-
-

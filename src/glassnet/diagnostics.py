@@ -36,18 +36,43 @@ def _dead_fraction(layer) -> float:
     return float(np.mean(~(out > 0).any(axis=0)))  # a unit is active where its output is > 0
 
 
-def likely_causes(network, state) -> list[str]:
-    """Plausible reasons for a divergence, most likely first: unscaled inputs, then the learning
-    rate, then the units' state (saturated or dead units are usually a symptom of large steps)."""
+#: Data beyond these scales is "not scaled": inputs of about 0..1 and targets of about unit size
+#: are what the default learning rates suit.
+INPUT_SCALE_LIMIT = 20
+TARGET_SCALE_LIMIT = 1000
+
+
+def data_causes(input_scale: float, target_scale: float, dtype) -> list[str]:
+    """The divergences data can cause: inputs or regression targets far from unit scale, and
+    values whose products overflow the network's dtype whatever the learning rate."""
+    largest = float(np.finfo(dtype).max)
     causes = []
-    scale = state.extra["input_scale"]() if "input_scale" in state.extra else 0.0
-    if scale > 20:
-        causes.append(
-            f"inputs are not scaled (the largest |x| is {scale:g}): scale them to about 0..1 "
-            "or standardise them"
-        )
-    lr = state.optimizer.learning_rate
-    causes.append(f"the learning rate is too high ({lr:g}): try {lr / 10:g}")
+    for scale, what, sign, limit, fix in (
+        (input_scale, "inputs", "x", INPUT_SCALE_LIMIT, "scale them to about 0..1 or standardise"
+         " them"),
+        (target_scale, "targets", "y", TARGET_SCALE_LIMIT, "standardise them (or divide them by "
+         "their scale) and scale the predictions back"),
+    ):  # fmt: skip
+        if scale > largest**0.5:
+            causes.append(
+                f"the {what} are too large for {np.dtype(dtype).name} arithmetic (the largest "
+                f"|{sign}| is {scale:g}; products of such values pass {largest:.3g}): {fix}"
+            )
+        elif scale > limit:
+            causes.append(f"the {what} are not scaled (the largest |{sign}| is {scale:g}): {fix}")
+    return causes
+
+
+def likely_causes(network, state) -> list[str]:
+    """Plausible reasons for a divergence, most likely first: unscaled data, then the learning
+    rate (unless no step has been taken yet), then the units' state (saturated or dead units are
+    usually a symptom of large steps)."""
+    scales = [state.extra[key]() if key in state.extra else 0.0
+              for key in ("input_scale", "target_scale")]  # fmt: skip
+    causes = data_causes(*scales, network.dtype)
+    if state.step > 0:  # before the first update, the learning rate has done nothing yet
+        lr = state.optimizer.learning_rate
+        causes.append(f"the learning rate is too high ({lr:g}): try {lr / 10:g}")
     for layer in network.layers:
         if layer.stuck_when == "saturated" and _saturation(layer) > 0.5:
             causes.append(
@@ -59,6 +84,8 @@ def likely_causes(network, state) -> list[str]:
                 f"dead ReLUs in {layer.name} ({_dead_fraction(layer):.0%} of units "
                 "inactive for the whole batch)"
             )
+    if not causes:
+        causes.append("the initial weights or the inputs overflow before any update: check both")
     return causes
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from glassnet._blas import axpy
 from glassnet._checks import is_positive_int
-from glassnet._errors import unknown_name
+from glassnet._errors import GlassnetError, unknown_name
 from glassnet._mapped import is_memory_mapped
 from glassnet._validation import check_features
 from glassnet.frames import encode_rows
@@ -18,6 +18,11 @@ from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax
 from glassnet.losses import Loss
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class OutputOverflow(GlassnetError, ArithmeticError):
+    """A network's output is NaN or Inf for finite inputs: its weights, or the inputs, are beyond
+    what its dtype can compute."""
 
 
 class Network:
@@ -307,9 +312,17 @@ class Network:
     ) -> np.ndarray:
         """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches. A
         memory-mapped ``x`` (``numpy.load(..., mmap_mode="r")``) is read a batch at a time.
-        ``checked=True`` says ``x`` already passed :meth:`as_input`."""
-        if not checked:  # checked once, not once per batch
-            x = self.as_input(x, cast=not is_memory_mapped(x))
+        ``checked=True`` says ``x`` already passed :meth:`as_input`; otherwise an output that
+        overflowed (NaN or Inf) is an :class:`OutputOverflow` naming the row."""
+        if checked:  # training and evaluation: a network that diverged gives NaN there
+            return self._outputs(x, batch_size)
+        x = self.as_input(x, cast=not is_memory_mapped(x))  # checked once, not once per batch
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named just below
+            outputs = self._outputs(x, batch_size)
+        self._refuse_overflow(outputs)
+        return outputs
+
+    def _outputs(self, x: np.ndarray, batch_size: int | None) -> np.ndarray:
         if batch_size is None or len(x) <= batch_size:
             return self._forward(x.astype(self.dtype, copy=False), training=False)
         outputs = np.empty((len(x), self.out_features), dtype=self.dtype)
@@ -317,6 +330,24 @@ class Network:
             rows = slice(start, start + batch_size)
             self._forward(x[rows].astype(self.dtype, copy=False), training=False, out=outputs[rows])
         return outputs
+
+    def _refuse_overflow(self, outputs: np.ndarray) -> None:
+        """Raise :class:`OutputOverflow` rather than return NaN or Inf as a prediction."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.add.reduce(outputs, axis=None)):
+                return
+        bad = np.argwhere(~np.isfinite(outputs))
+        if not len(bad):  # finite outputs whose sum overflowed
+            return
+        row, column = (int(i) for i in bad[0])
+        name, largest = max(((name, float(np.abs(param).max())) for name, param, _ in
+                             self.parameters() if param.size), key=lambda item: item[1],
+                            default=("no parameter", 0.0))  # fmt: skip
+        raise OutputOverflow(
+            f"the network's output for row {row} (column {column}) is {outputs[row, column]}: "
+            f"its computation overflowed {self.dtype} (the largest weight is {largest:g}, in "
+            f"{name}); the model's weights or the row's inputs are too large"
+        )
 
     def output_to_proba(self, out: np.ndarray) -> np.ndarray:
         """Turn network outputs into class probabilities whose rows sum to 1.

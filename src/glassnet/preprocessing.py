@@ -20,28 +20,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet._validation import first_non_finite
 from glassnet.layers import Layer
 
 
 def _statistics(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Column means and standard deviations of ``values: (n_rows, n_columns)``, summed in float64
     a block of rows at a time (no float64 copy of a large table); a column with no spread gets a
-    standard deviation of 1 (it is only shifted)."""
+    standard deviation of 1 (it is only shifted).
+
+    Each column is summed divided by the power of two at its largest magnitude, so any finite
+    column (1e200, 1e308) has finite statistics; dividing by a power of two is exact, so the
+    figures are those of the plain sums wherever those do not overflow."""
     values = np.asarray(values)
     if values.ndim == 1:
         values = values[:, None]
     if values.ndim != 2 or len(values) == 0 or values.dtype.kind not in "biuf":
         raise ValueError(f"{what} must be a non-empty 2-D array of numbers")
-    blocks = range(0, len(values), 65536)
-    total = sum(values[start : start + 65536].sum(axis=0, dtype=np.float64) for start in blocks)
+    first_non_finite(values, what, "must be finite numbers; they hold NaN or Inf")
+    blocks = [slice(start, start + 65536) for start in range(0, len(values), 65536)]
+    largest = np.max([np.abs(values[rows]).max(axis=0) for rows in blocks], axis=0)
+    _, exponent = np.frexp(largest.astype(np.float64))
+    scale = np.ldexp(0.5, exponent)  # 2 * scale >= |x|: the scaled column lies within [-2, 2]
+    total = sum((values[rows] / scale).sum(axis=0) for rows in blocks)
     mean = total / len(values)
-    if not np.all(np.isfinite(mean)):
-        raise ValueError(f"{what} must be a non-empty 2-D array of finite numbers")
-    squares = sum(np.square(values[start : start + 65536] - mean).sum(axis=0) for start in blocks)
-    if not np.all(np.isfinite(squares)):
-        raise ValueError(f"{what} must be a non-empty 2-D array of finite numbers")
-    std = np.sqrt(squares / len(values))
-    return mean, np.where(std > 0, std, 1.0)
+    squares = sum(np.square(values[rows] / scale - mean).sum(axis=0) for rows in blocks)
+    std = np.sqrt(squares / len(values)) * scale  # <= (max - min) / 2: never overflows
+    return mean * scale, np.where(std > 0, std, 1.0)
 
 
 def _columns(count: int) -> str:
@@ -80,9 +85,20 @@ class _ColumnScaling(Layer):
         return cls(*_statistics(values, f"{cls.__name__}.fit: the values"))
 
     def _as(self, dtype) -> tuple[np.ndarray, np.ndarray]:
-        """``mean`` and ``std`` in the dtype of the data flowing through."""
+        """``mean`` and ``std`` in the dtype of the data flowing through; a ValueError when a
+        column's scale is beyond that dtype's range."""
         if dtype not in self._cast:
-            self._cast[dtype] = (self.mean.astype(dtype), self.std.astype(dtype))
+            with np.errstate(over="ignore"):
+                mean, std = self.mean.astype(dtype), self.std.astype(dtype)
+            for name, vector in (("mean", mean), ("std", std)):
+                bad = np.flatnonzero(~np.isfinite(vector))
+                if len(bad):
+                    column = int(bad[0])
+                    raise ValueError(
+                        f"{self.name}: column {column}'s {name} ({getattr(self, name)[column]:g}) "
+                        f"is beyond the range of {np.dtype(dtype)}: rescale that column"
+                    )
+            self._cast[dtype] = (mean, std)
         return self._cast[dtype]
 
     def output_features(self, in_features: int) -> int:

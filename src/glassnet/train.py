@@ -22,7 +22,7 @@ from glassnet.checkpoint import (
     resume_into,
     save_checkpoint,
 )
-from glassnet.diagnostics import HealthMonitor, TrainingDiverged, TrainingGuard
+from glassnet.diagnostics import HealthMonitor, TrainingDiverged, TrainingGuard, likely_causes
 from glassnet.frames import is_frame
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
@@ -261,8 +261,10 @@ def fit(
     history = History.from_dict(position.history)
     state = TrainingState(network, loss, optimizer, history, epochs, batches.per_epoch)
     state.epoch, state.step = position.epoch, position.step
-    # The largest |x|, asked for only when training diverges (two passes over X otherwise wasted).
-    state.extra["input_scale"] = lambda: float(max(data.X.max(), -data.X.min()))
+    # The largest |x| and |y|, asked for only when training diverges (passes otherwise wasted).
+    regression = loss.task == "regression"
+    state.extra["input_scale"] = lambda: _largest_magnitude(data.X)
+    state.extra["target_scale"] = lambda: _largest_magnitude(data.y) if regression else 0.0
     callbacks = [
         *([HealthMonitor()] if health else []),
         *callbacks,
@@ -273,18 +275,23 @@ def fit(
                     metric_names=metric_names, checkpoint=checkpoint,
                     checkpoint_every=checkpoint_every)  # fmt: skip
     run.train(position, guard=guard)
-    _refuse_non_finite(network)
+    _refuse_non_finite(state)
     return history
 
 
-def _refuse_non_finite(network: Network) -> None:
-    """Raise rather than hand back a network whose weights overflowed."""
-    for name, param, _ in network.parameters():
+def _largest_magnitude(values: np.ndarray) -> float:
+    return float(max(values.max(), -values.min())) if values.size else 0.0
+
+
+def _refuse_non_finite(state: TrainingState) -> None:
+    """Raise rather than hand back a network whose weights overflowed, naming the likely cause."""
+    for name, param, _ in state.network.parameters():
         if not np.all(np.isfinite(param)):
+            causes = likely_causes(state.network, state)
             raise TrainingDiverged(
-                f"training ended with NaN or Inf in {name}: the steps overflowed (inputs or "
-                "targets too large for the network's dtype, or too high a learning rate); "
-                "fit(..., guard=True) stops at the first bad step and names its likely cause"
+                f"training ended with NaN or Inf in {name}: the steps overflowed. Likely cause: "
+                + "; or ".join(causes)
+                + ". fit(..., guard=True) stops at the first bad step and names its cause"
             )
 
 

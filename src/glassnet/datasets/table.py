@@ -225,6 +225,7 @@ def _read_carefully(
     of the columns that are keys of ``text`` are appended to its lists as they are (stripped),
     with 0 in their place in the values."""
     text = {} if text is None else text
+    largest = float(np.finfo(dtype).max)
     with open(path, newline="", encoding="utf-8-sig") as handle:  # a BOM is not a name
         reader = csv.reader(handle)
         try:
@@ -268,6 +269,12 @@ def _read_carefully(
                     if not np.isfinite(value):
                         raise DataFileError(
                             f"{path}, line {line}, column {column!r}: {cell!r} is not finite"
+                        )
+                    if abs(value) > largest:
+                        raise DataFileError(
+                            f"{path}, line {line}, column {column!r}: {cell.strip()} is beyond "
+                            f"the range of {np.dtype(dtype)} (+-{largest:.3g}): rescale the "
+                            "column"
                         )
                     values.append(value)
                 rows.append(values)

@@ -157,7 +157,7 @@ class Session:
 
     # ------------------------------------------------------------------ what the page shows
     def _loss_of(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        outputs = self.network.predict(X)
+        outputs = self.network.predict(X, checked=True)  # a run that diverged shows NaN
         value = self.loss.value(outputs, y) + self.network.l2_penalty(self.settings.l2)
         return float(value), outputs
 
