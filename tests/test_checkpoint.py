@@ -154,8 +154,10 @@ def test_cli_ctrl_c_saves_and_prints_how_to_resume(tmp_path):
         np.testing.assert_array_equal(wa, wb, err_msg=name)
 
 
-def rewritten(path, out, change_state=None, change_arrays=None):
-    """``path``'s checkpoint, its training state (JSON) or arrays changed, written to ``out``."""
+def rewritten(path, out, change_state=None, change_arrays=None, *, sign=True):
+    """``path``'s checkpoint, its training state (JSON) or arrays changed, written to ``out``;
+    with ``sign``, its digest made to match (as a tool that edits checkpoints would)."""
+    from glassnet.checkpoint import digest
     from glassnet.io import HEADER_KEY, read_archive, write_archive
 
     header, arrays = read_archive(path, kind="checkpoint")
@@ -163,6 +165,8 @@ def rewritten(path, out, change_state=None, change_arrays=None):
         change_state(header["checkpoint"])
     if change_arrays:
         change_arrays(arrays)
+    if sign:
+        header["checkpoint"]["digest"] = digest(header, arrays)
     write_archive(out, header, arrays)
     assert HEADER_KEY not in arrays
     return out
@@ -203,3 +207,26 @@ def test_resume_refuses_a_state_no_run_could_have_written(tmp_path, data, change
     bad = rewritten(path, tmp_path / "bad.ckpt", change_state, change_arrays)
     with pytest.raises(ModelFileError, match=message):
         train(new_network(), X, y, Adam(0.01), 4, checkpoint=bad, resume=True)
+
+
+@pytest.mark.parametrize(
+    ("change_state", "change_arrays"),
+    [
+        (set_key("epoch", value=2), None),  # a state a run could have written: another run
+        (set_key("optimizer", "config", "learning_rate", value=0.5), None),
+        (None, lambda arrays: arrays["dense1.W"].__setitem__((0, 0), 0.25)),
+        (None, lambda arrays: arrays["training/order"].__setitem__(slice(0, 2), [1, 0])),
+    ],
+)
+def test_a_checkpoint_changed_since_it_was_written_is_refused(tmp_path, data, change_state,
+                                                              change_arrays):  # fmt: skip
+    X, y = data
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(TrainingInterrupted):
+        train(new_network(), X, y, Adam(0.01), 4, checkpoint=path,
+              callbacks=[InterruptAt(step=20)])  # fmt: skip
+    bad = rewritten(path, tmp_path / "bad.ckpt", change_state, change_arrays, sign=False)
+    with pytest.raises(ModelFileError, match="the checkpoint is damaged"):
+        train(new_network(), X, y, Adam(0.01), 4, checkpoint=bad, resume=True)
+    unchanged = rewritten(path, tmp_path / "same.ckpt", sign=False)  # rewritten, not changed
+    train(new_network(), X, y, Adam(0.01), 4, checkpoint=unchanged, resume=True)

@@ -15,7 +15,14 @@ from test_contract import assert_one_line_error, run_cli
 import glassnet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from fuzz_model_files import good_file, mutants  # noqa: E402
+from fuzz_model_files import (  # noqa: E402
+    good_checkpoint,
+    good_file,
+    mutants,
+    resume,
+    same_weights,
+    signed_edits,
+)
 
 from glassnet.io import HEADER_KEY, ModelFileError, load_model
 
@@ -100,6 +107,36 @@ def test_mutated_files_give_clean_errors(tmp_path):
         except ModelFileError:
             refusals += 1
     assert refusals > 300
+
+
+def test_resuming_from_damaged_or_edited_checkpoints(tmp_path):
+    """A bounded fuzz test of resume: 150 damaged checkpoints each resume exactly the run that
+    wrote them or raise ModelFileError; 150 whose training state was edited (and re-signed) each
+    resume or raise ModelFileError or TrainingDiverged, never anything else."""
+    from glassnet.diagnostics import TrainingDiverged
+
+    good = good_checkpoint(tmp_path)
+    path = tmp_path / "mutant.ckpt"
+    path.write_bytes(good)
+    expected = resume(path)
+    rng = np.random.default_rng(0)
+    refused = 0
+    for data in mutants(good, rng, 150):
+        path.write_bytes(data)
+        try:
+            assert same_weights(resume(path), expected)  # never another run
+        except ModelFileError:
+            refused += 1
+    assert refused > 120
+    refused = 0
+    with np.errstate(all="ignore"):  # edited learning rates of 1e308 overflow
+        for data in signed_edits(good, rng, 150):
+            path.write_bytes(data)
+            try:
+                resume(path)
+            except (ModelFileError, TrainingDiverged):
+                refused += 1
+    assert refused > 75
 
 
 def test_the_command_line_says_it_in_one_line(tmp_path):

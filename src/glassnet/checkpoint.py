@@ -5,11 +5,15 @@ state beside the parameters: the optimizer's state (momentum buffers, Adam momen
 where training is (epoch, step, and within an epoch the batch order, the next batch and the
 outputs so far), the History, and the states of the two random generators (shuffling, and the
 network's own for dropout). Resuming from it gives, on the same machine, bit for bit the weights
-an uninterrupted run would have. Written atomically, like models.
+an uninterrupted run would have. Written atomically, like models, with a SHA-256 digest of its
+header and arrays: a checkpoint damaged in any byte that matters is refused, never resumed into
+another run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import signal
 import threading
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet._checks import is_finite_real, is_whole
+from glassnet._checks import is_finite_real, is_real, is_whole
 from glassnet.io import ModelFileError, model_contents, network_from, read_archive, write_archive
 from glassnet.network import Network
 from glassnet.optim import Optimizer
@@ -71,8 +75,22 @@ def save_checkpoint(
     if position.order is not None:
         arrays[TRAINING_PREFIX + "order"] = position.order
         arrays[TRAINING_PREFIX + "outputs"] = position.outputs
+    header["checkpoint"]["digest"] = digest(header, arrays)
     write_archive(path, header, arrays)
     return path
+
+
+def digest(header: dict, arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of a checkpoint's header (but its ``digest``) and arrays (names, dtypes, shapes,
+    bytes): what :func:`load_checkpoint` recomputes to know the file is as it was written."""
+    state = {key: value for key, value in header["checkpoint"].items() if key != "digest"}
+    text = json.dumps({**header, "checkpoint": state}, sort_keys=True)
+    hasher = hashlib.sha256(text.encode("utf-8"))
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        hasher.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+        hasher.update(array.data)
+    return hasher.hexdigest()
 
 
 def load_checkpoint(path: str | Path) -> tuple[Network, dict, dict, TrainingPosition]:
@@ -85,6 +103,11 @@ def load_checkpoint(path: str | Path) -> tuple[Network, dict, dict, TrainingPosi
     saved = header.get("checkpoint")
     if not isinstance(saved, dict):
         raise ModelFileError(f"{path} is a glassnet model, not a checkpoint (no training state)")
+    if "digest" in saved and saved["digest"] != digest(header, arrays):  # (older ones: none)
+        raise ModelFileError(
+            f"{path}: the checkpoint is damaged (its contents do not match the digest written "
+            "with them); resume from another checkpoint or train again"
+        )
     network = network_from(path, header, arrays)
     optimizer_arrays = {
         key[len(OPTIMIZER_PREFIX) :]: value
@@ -135,21 +158,22 @@ def resume_into(
     path = Path(path)
     saved, optimizer_values, optimizer_arrays, position = load_checkpoint(path)
     check_same_architecture(path, saved, network)
-    _check_position(path, position, network.out_features)
-    _check_optimizer_state(path, optimizer_values, optimizer_arrays, network)
+    _check_position(path, position, network)
+    _check_optimizer_state(path, optimizer_values, optimizer_arrays, network, optimizer)
     try:
         optimizer.load_state_dict(optimizer_values, optimizer_arrays)
         rng.bit_generator.state = position.shuffle_rng
         network.rng.bit_generator.state = position.network_rng
-    except (TypeError, ValueError, KeyError, AttributeError) as error:
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as error:
         raise ModelFileError(f"{path}: the training state is invalid ({error})") from None
     network.set_weights(saved.get_weights())
     return position
 
 
-def _check_position(path: Path, position: TrainingPosition, out_features: int) -> None:
-    """Refuse a position no run could have written: every count a whole number >= 0, a row
-    order that is a permutation, the next batch within it."""
+def _check_position(path: Path, position: TrainingPosition, network: Network) -> None:
+    """Refuse a position no run could have written: every count a whole number >= 0, a History
+    of numbers for the epochs done, a row order that is a permutation, the next batch within it,
+    the outputs so far in the network's shape and dtype."""
 
     def refuse(problem: str):
         raise ModelFileError(f"{path}: the training state is invalid: {problem}")
@@ -160,6 +184,7 @@ def _check_position(path: Path, position: TrainingPosition, out_features: int) -
             refuse(f"{name} must be a whole number >= 0, got {value!r}")
     if not (math.isfinite(position.total_loss) and position.total_loss >= 0):
         refuse(f"total_loss must be a finite number >= 0, got {position.total_loss!r}")
+    _check_history(position.history, position.epoch, refuse)
     order = position.order
     if order is None:
         if position.batch_start != 0:
@@ -174,31 +199,81 @@ def _check_position(path: Path, position: TrainingPosition, out_features: int) -
     if not 0 < position.batch_start < len(order):
         refuse(f"batch_start {position.batch_start} is not within the {len(order)} rows")
     outputs = position.outputs
-    if outputs is None or outputs.shape != (len(order), out_features):
+    if (
+        outputs is None
+        or outputs.shape != (len(order), network.out_features)
+        or outputs.dtype != network.dtype
+    ):
         refuse("the outputs of the epoch so far do not match its rows and the network")
 
 
-def _check_optimizer_state(path: Path, values: dict, arrays: dict, network: Network) -> None:
+def _check_history(history: dict, epochs: int, refuse) -> None:
+    """The History of the epochs done: lists of at most ``epochs`` numbers by name."""
+    records = history.get("records", {})
+    if not isinstance(records, dict):
+        refuse("the history's records must be an object of lists")
+    for name, values in records.items():
+        if not isinstance(values, list) or len(values) > epochs:
+            refuse(f"the history's {name!r} must be a list of at most {epochs} numbers")
+        if not all(is_real(value) for value in values):
+            refuse(f"the history's {name!r} must hold numbers only")
+    best = history.get("best_epoch")
+    if best is not None and not (is_whole(best) and 0 <= best < max(epochs, 1)):
+        refuse(f"the history's best_epoch must be an epoch done, got {best!r}")
+
+
+def _check_optimizer_state(
+    path: Path, values: dict, arrays: dict, network: Network, optimizer: Optimizer
+) -> None:
     """Refuse an optimizer state no run could have written: a learning rate that is not a
-    positive finite number, a step count below 1, arrays unlike the parameters."""
+    positive finite number, a step count below 1, arrays unlike the parameters (shape, dtype,
+    finite, and >= 0 where the optimizer keeps squares)."""
     config = values.get("config") if isinstance(values, dict) else None
     numbers = values.get("numbers") if isinstance(values, dict) else None
     if not isinstance(config, dict) or not isinstance(numbers, dict):
         raise ModelFileError(f"{path}: the optimizer state is incomplete")
+    if config.get("type") != type(optimizer).__name__:
+        raise ModelFileError(f"cannot resume from {path}: the saved optimizer state is for "
+                             f"{config.get('type')!r}, not {type(optimizer).__name__}")  # fmt: skip
     rate = config.get("learning_rate")
     if not (is_finite_real(rate) and rate > 0):
         raise ModelFileError(f"{path}: the saved learning rate must be a finite number > 0, "
                              f"got {rate!r}")  # fmt: skip
-    for entries in numbers.values():
-        step = entries.get("step") if isinstance(entries, dict) else None
-        if step is not None and not (is_whole(step) and step >= 1):
+    held: dict[str, set[str]] = {}
+    for name, entries in numbers.items():
+        if not isinstance(entries, dict):
+            raise ModelFileError(f"{path}: the optimizer state of {name!r} must be an object")
+        step = entries.get("step")
+        if "step" in entries and not (is_whole(step) and step >= 1):
             raise ModelFileError(f"{path}: the saved optimizer step must be a whole number >= 1, "
                                  f"got {step!r}")  # fmt: skip
-    shapes = {name: param.shape for name, param, _ in network.parameter_vector()}
+        held[name] = set(entries)
+    for key in arrays:
+        name, _, entry = key.rpartition("/")
+        held.setdefault(name, set()).add(entry)
+    allowed = {*optimizer.required_state, *optimizer.optional_state}
+    for name, entries in held.items():
+        missing, unknown = set(optimizer.required_state) - entries, entries - allowed
+        if missing or unknown:
+            raise ModelFileError(
+                f"{path}: the {type(optimizer).__name__} state of {name!r} holds "
+                f"{', '.join(sorted(entries)) or 'nothing'}; it needs "
+                f"{', '.join(optimizer.required_state)}"
+            )
+    params = {name: param for name, param, _ in network.parameter_vector()}
     for key, value in arrays.items():
-        name = key.rpartition("/")[0]
-        if shapes.get(name) != value.shape or not np.all(np.isfinite(value)):
+        name, _, entry = key.rpartition("/")
+        param = params.get(name)
+        if (
+            param is None
+            or value.shape != param.shape
+            or value.dtype != param.dtype
+            or not np.all(np.isfinite(value))
+        ):
             raise ModelFileError(f"{path}: the optimizer's {key} does not match the parameters")
+        if entry in optimizer.non_negative_state and np.any(value < 0):
+            raise ModelFileError(f"{path}: the optimizer's {key} holds negative values (it "
+                                 "keeps squares)")  # fmt: skip
 
 
 class TrainingInterrupted(KeyboardInterrupt):

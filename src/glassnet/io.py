@@ -19,6 +19,7 @@ import secrets
 import stat
 import struct
 import time
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -219,7 +220,7 @@ def read_archive(path: Path, *, kind: str = "model") -> tuple[dict, dict[str, np
 #: What a damaged archive can raise from the zip and .npy readers.
 _UNREADABLE = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
                NotImplementedError, OverflowError, RecursionError, AttributeError,
-               RuntimeError, zlib.error, struct.error)  # fmt: skip
+               RuntimeError, zlib.error, struct.error, tokenize.TokenError)  # fmt: skip
 
 
 def _one_line(error: BaseException) -> str:

@@ -75,6 +75,12 @@ def _check_learning_rate(learning_rate: float) -> float:
 class Optimizer:
     """Base class: ``learning_rate`` is a plain attribute that schedules may change per epoch."""
 
+    #: Per-parameter state entries a checkpoint must hold for each parameter that has state,
+    #: those it may hold besides, and those that are never negative (running squares).
+    required_state: tuple[str, ...] = ()
+    optional_state: tuple[str, ...] = ()
+    non_negative_state: tuple[str, ...] = ()
+
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = _check_learning_rate(learning_rate)
         self.state: dict[str, dict[str, np.ndarray | int]] = {}
@@ -142,6 +148,9 @@ class SGD(Optimizer):
     Without momentum: ``p <- p - lr * g``.
     """
 
+    required_state = ("momentum_buffer",)
+    optional_state = ("step",)  # (checkpoints of old versions lack it)
+
     def __init__(
         self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
     ) -> None:
@@ -186,6 +195,9 @@ class Adam(Optimizer):
     m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
     p <- p - lr * m_hat / (sqrt(v_hat) + eps)
     """
+
+    required_state = ("step", "m", "v")
+    non_negative_state = ("v",)
 
     def __init__(
         self,

@@ -457,4 +457,5 @@ class _Training:
             shuffle_rng=self.batches.rng.bit_generator.state,
             network_rng=state.network.rng.bit_generator.state,
         )
+        _refuse_non_finite(state)  # a diverged run: named as such, not as a refused save
         save_checkpoint(self.checkpoint, state.network, state.optimizer, position)
