@@ -23,7 +23,9 @@ from sklearn.exceptions import NotFittedError
 import glassnet
 from glassnet import SGD, Adam, Dense, Dropout, Network, fit, mlp
 from glassnet.checkpoint import TrainingPosition, load_checkpoint, save_checkpoint
+from glassnet.diagnostics import TrainingDiverged
 from glassnet.io import ModelFileError, temporary_prefix
+from glassnet.network import OutputOverflow
 from glassnet.sklearn import MLPClassifier, MLPRegressor
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "robustness.md"
@@ -88,7 +90,25 @@ def api_cases() -> list[Case]:
              lambda: glassnet.optim.get_optimizer("adma", 0.1), ValueError),
         Case(area, "an optimizer given by name to fit", lambda: _fit(net, X, y, optimizer="adam"),
              TypeError),
+        Case(area, "a scipy sparse matrix as X", lambda: net.predict(_sparse()), TypeError),
+        Case(area, "inputs whose products overflow float32 (X = 1e30)",
+             lambda: _fit(mlp([3, 4, 1], seed=0), np.full((5, 3), 1e30), np.ones((5, 1)),
+                          loss="mse"), TrainingDiverged),
+        Case(area, "a weight of float32's largest value (predict)", _largest_weight,
+             OutputOverflow),
     ]  # fmt: skip
+
+
+def _sparse():
+    import scipy.sparse
+
+    return scipy.sparse.csr_matrix(np.eye(2, 3))
+
+
+def _largest_weight():
+    net = mlp([3, 4, 2], seed=0)
+    net.layers[0].params["W"][...] = np.finfo(np.float32).max
+    return net.predict(np.ones((2, 3)))
 
 
 def sklearn_cases() -> list[Case]:
@@ -128,6 +148,7 @@ def cli_case(what: str, *args, code: int = 1) -> Case:
 
 def cli_cases() -> list[Case]:
     Path("bad.csv").write_text("a,b,label\n1,2,0\n3,oops,1\n")
+    Path("far.csv").write_text("a,b,label\n1,2,0\n3,1e200,1\n")
     Path("not_a_model.npz").write_bytes(b"hello")
     return [
         cli_case("unknown data set", "train", "spirlas"),
@@ -136,6 +157,7 @@ def cli_cases() -> list[Case]:
         cli_case("a file that is not a model", "info", "not_a_model.npz"),
         cli_case("zero epochs", "train", "xor", "--epochs", "0", code=2),
         cli_case("negative learning rate", "train", "xor", "--lr", "-1", code=2),
+        cli_case("a CSV value beyond float32's range", "train", "far.csv"),
         cli_case("diverging training (lr 1e6), nothing saved", "train", "spirals", "--lr", "1e6",
                  "--epochs", "5", "--optimizer", "sgd", "--save", "diverged.npz", "--quiet"),
     ]  # fmt: skip
@@ -150,6 +172,13 @@ def model_file_cases() -> list[Case]:
     _rewrite_header("newer.npz", raw, lambda header: {**header, "version": 99})
     _rewrite_array("wrong_shape.npz", raw, "dense1.W", np.ones((4, 4), np.float32))
     _object_array_file("pickled.npz")
+
+    def huge(header):
+        header["layers"][0].update(fan_in=20000, fan_out=20000)
+        header["layers"][2].update(fan_in=20000)
+        return header
+
+    _rewrite_header("huge.npz", raw, huge)
     area = "model files"
     return [
         Case(area, "not a glassnet file (random bytes)",
@@ -166,7 +195,21 @@ def model_file_cases() -> list[Case]:
         Case(area, "a model where a checkpoint is expected", lambda: load_checkpoint("good.npz"),
              ModelFileError),
         Case(area, "missing file", lambda: glassnet.load("missing.npz"), FileNotFoundError),
+        Case(area, "a 2.4 KB file whose header declares Dense(20000, 20000)",
+             lambda: glassnet.load("huge.npz"), ModelFileError),
+        Case(area, "a checkpoint changed after it was written (one weight)", _changed_checkpoint,
+             ModelFileError),
     ]  # fmt: skip
+
+
+def _changed_checkpoint():
+    net = mlp([3, 4, 2], seed=0)
+    save_checkpoint("run.ckpt", net, Adam(0.01), TrainingPosition(epoch=1, step=3))
+    raw = Path("run.ckpt").read_bytes()
+    weights = net.layers[0].params["W"].copy()
+    weights[0, 0] += 1
+    _rewrite_array("changed.ckpt", raw, "dense1.W", weights)
+    return load_checkpoint("changed.ckpt")
 
 
 def fault_cases() -> list[Case]:
