@@ -148,7 +148,7 @@ def test_the_estimators_encode_text_columns(cities, tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(X), proba, rtol=1e-5, atol=1e-7)
     codes = np.c_[pd.Categorical(X.city, ["Oslo", "Paris", "Rome"]).codes, X["size"]]
     session = onnxruntime.InferenceSession(str(export(loaded, tmp_path / "clf.onnx")))
-    onnx_out = session.run(["output"], {"input": codes.astype(np.float32)})[0]
+    onnx_out = session.run(["output"], {"input": codes.astype(loaded.dtype)})[0]
     np.testing.assert_allclose(onnx_out, loaded.predict(codes), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="'city' holds 'Lima', which is not one of the model's"):
         classifier.predict(pd.DataFrame({"city": ["Lima"], "size": [1.0]}))

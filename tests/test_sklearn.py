@@ -15,23 +15,29 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from glassnet.sklearn import MLPClassifier, MLPRegressor
 
 # Checks that cannot apply, with the reason (none is skipped silently: this list is the record).
-FLOAT32_REASON = (
-    "float32 matrix products round differently in the last bits for different batch sizes "
-    "(differences near 7e-7, the check allows 1e-7); the float64 estimators pass it"
+WEIGHTS_FLOAT32_REASON = (
+    "in float32, a weighted batch and the same batch with repeated rows sum in another order "
+    "(probabilities differ near 9e-8, relative 6e-7; the check allows 1e-7 relative); the float64 "
+    "estimators pass it"
 )
 
 
 def expected_failures(estimator) -> dict[str, str]:
     if estimator.dtype == "float32":
-        return {"check_methods_subset_invariance": FLOAT32_REASON}
+        return {
+            "check_sample_weight_equivalence_on_dense_data": WEIGHTS_FLOAT32_REASON,
+            "check_sample_weight_equivalence_on_sparse_data": WEIGHTS_FLOAT32_REASON,
+        }
     return {}
 
 
 ESTIMATORS = [
-    MLPClassifier(max_iter=100, random_state=0),
+    MLPClassifier(max_iter=100, random_state=0),  # dtype None: float64 for float64 X
     MLPRegressor(max_iter=100, random_state=0),
-    MLPClassifier(max_iter=100, random_state=0, dtype="float64"),
-    MLPRegressor(max_iter=100, random_state=0, dtype="float64", solver="sgd"),
+    MLPClassifier(max_iter=100, random_state=0, dtype="float32"),
+    MLPRegressor(max_iter=100, random_state=0, dtype="float32", solver="sgd"),
+    MLPClassifier(max_iter=100, random_state=0, solver="lbfgs"),
+    MLPRegressor(max_iter=100, random_state=0, solver="lbfgs"),
 ]
 
 
@@ -88,7 +94,10 @@ def test_string_labels_and_feature_names(iris):
 @ignore_convergence
 def test_cross_val_score_and_grid_search_with_two_jobs(iris):
     X, y = iris
-    model = make_pipeline(StandardScaler(), MLPClassifier((16,), max_iter=200, random_state=0))
+    model = make_pipeline(
+        StandardScaler(),
+        MLPClassifier((16,), learning_rate_init=0.01, max_iter=300, random_state=0),
+    )
     scores = cross_val_score(model, X, y, cv=3)
     assert scores.mean() > 0.85
     search = GridSearchCV(
@@ -134,7 +143,9 @@ def test_binary_classification_has_two_probability_columns():
 def test_multi_output_regression():
     X, Y = make_regression(n_samples=300, n_features=5, n_targets=3, noise=1.0, random_state=0)
     Y = Y / Y.std(axis=0)
-    reg = make_pipeline(StandardScaler(), MLPRegressor((64,), max_iter=400, random_state=0))
+    reg = make_pipeline(
+        StandardScaler(), MLPRegressor(hidden_layer_sizes=(64,), max_iter=400, random_state=0)
+    )
     reg.fit(X, Y)
     assert reg.predict(X).shape == (300, 3) and reg.predict(X).dtype == np.float64
     assert reg.score(X, Y) > 0.95
@@ -144,18 +155,21 @@ def test_partial_fit_continues_from_the_current_weights(iris):
     X, y = iris
     X = StandardScaler().fit_transform(X)
     clf = MLPClassifier((16,), random_state=0, learning_rate_init=0.01, batch_size=16)
-    with pytest.raises(ValueError, match="classes="):
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
         clf.partial_fit(X, y)
-    with pytest.warns(UserWarning, match="batch_size=16 is larger than the 10 samples"):
+    with pytest.warns(UserWarning, match="larger than sample size. It is going to be clipped"):
         clf.partial_fit(X[:10], y[:10], classes=[0, 1, 2])  # these rows hold one class only
     assert list(clf.classes_) == [0, 1, 2]
     losses = []
     for _ in range(30):
         clf.partial_fit(X, y)
         losses.append(clf.loss_)
-    assert clf.n_iter_ == 31 and losses[-1] < losses[0] and clf.score(X, y) > 0.9
-    with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes_"):
+    assert clf.n_iter_ == 1 and clf.t_ == 10 + 30 * 150  # n_iter_ counts this call's epochs
+    assert losses[-1] < losses[0] and clf.score(X, y) > 0.9
+    with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
         clf.partial_fit(X[:3], [0, 1, 7])
+    with pytest.raises(ValueError, match=r"is not the same as on last call to partial_fit"):
+        clf.partial_fit(X[:3], [0, 1, 2], classes=[0, 1, 2, 3])
 
 
 def test_warm_start_continues_and_cold_start_restarts(iris):
@@ -166,7 +180,7 @@ def test_warm_start_continues_and_cold_start_restarts(iris):
         warm = MLPClassifier((8,), max_iter=5, warm_start=True, random_state=0).fit(X, y)
         network = warm.network_
         warm.fit(X, y)
-        assert warm.network_ is network and warm.n_iter_ == 10
+        assert warm.network_ is network and warm.n_iter_ == 5 and warm.t_ == 10 * 150
         cold = MLPClassifier((8,), max_iter=5, random_state=0).fit(X, y)
         first = cold.network_
         cold.fit(X, y)
@@ -186,23 +200,24 @@ def test_early_stopping_keeps_the_best_validation_weights(iris):
 
 def test_max_iter_without_convergence_warns(iris):
     X, y = iris
-    with pytest.warns(ConvergenceWarning, match="maximum iterations \\(2\\)"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(2\\)"):
         MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must hold positive integers"),
+        ({"hidden_layer_sizes": (10, 0)}, r"hidden_layer_sizes must be > 0, got \(10, 0\)"),
         ({"activation": "relux"}, "unknown activation 'relux'.*did you mean 'relu'"),
-        ({"solver": "lbfgs"}, "solver='lbfgs' is not available"),
+        ({"learning_rate": "fast"}, "unknown learning_rate 'fast'"),
+        ({"solver": "lbfgs", "dropout": 0.2}, "dropout needs a stochastic solver"),
         ({"alpha": -1.0}, r"alpha must be a number in \[0"),
         ({"batch_size": 0}, "batch_size must be 'auto' or a positive integer"),
         ({"learning_rate_init": 0.0}, r"learning_rate_init must be a number in \(0"),
         ({"max_iter": 0}, "max_iter must be a positive integer"),
         ({"validation_fraction": 1.0}, "validation_fraction must be a number in"),
         ({"dropout": 1.0}, r"dropout must be a number in \[0.0, 1.0\)"),
-        ({"dtype": "float16"}, "dtype must be 'float32' or 'float64'"),
+        ({"dtype": "float16"}, "dtype must be None, 'float32' or 'float64'"),
     ],
 )
 def test_bad_parameters_are_named_at_fit(iris, params, message):
@@ -212,7 +227,7 @@ def test_bad_parameters_are_named_at_fit(iris, params, message):
 
 
 def test_continuous_targets_are_refused_by_the_classifier():
-    with pytest.raises(ValueError, match="Unknown label type: 'continuous'"):
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
         MLPClassifier().fit(np.ones((4, 2)), [0.5, 1.5, 2.5, 3.1])
 
 
@@ -226,6 +241,21 @@ def test_the_trained_network_is_glassnet_s_own(tmp_path, iris):
     clf = MLPClassifier((16,), max_iter=50, random_state=0).fit(X, y)
     path = export(clf.network_, tmp_path / "iris.onnx")
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    served = session.run(["output"], {"input": X.astype(np.float32)})[0]
+    served = session.run(["output"], {"input": X.astype(clf.network_.dtype)})[0]
     proba = clf.network_.output_to_proba(served)
     np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-5)
+
+
+def test_scikit_learn_s_own_mlp_tests_pass_on_glassnet():
+    """scikit-learn's test_mlp.py, with only its import switched to glassnet.sklearn."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "sklearn_own_tests.py"
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=600)  # fmt: skip
+    summary = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 0 and " passed" in summary and "failed" not in summary, (
+        result.stdout[-3000:]
+    )

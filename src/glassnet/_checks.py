@@ -32,3 +32,8 @@ def is_finite_real(value) -> bool:
 def is_whole(value) -> bool:
     """An integer (Python's or NumPy's; a bool is not one)."""
     return not isinstance(value, bool) and isinstance(value, (int, np.integer))
+
+
+def is_sparse(value) -> bool:
+    """A scipy sparse matrix or array (told by its module: scipy is never imported here)."""
+    return type(value).__module__.startswith("scipy.sparse")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet._checks import check_positive_int
+from glassnet._checks import check_positive_int, is_sparse
 from glassnet.losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 
 __all__ = ["as_array", "check_features", "check_positive_int", "check_targets", "first_non_finite"]
@@ -12,7 +12,7 @@ __all__ = ["as_array", "check_features", "check_positive_int", "check_targets", 
 
 def as_array(value, name: str) -> np.ndarray:
     """``np.asarray(value)``, with an error naming ``name`` for ragged or unconvertible input."""
-    if type(value).__module__.startswith("scipy.sparse"):  # asarray would make a 0-d object
+    if is_sparse(value):  # asarray would make a 0-d object array
         raise TypeError(
             f"{name} is a scipy sparse matrix of shape {value.shape}; glassnet takes dense "
             f"arrays: pass {name}.toarray()"

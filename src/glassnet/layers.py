@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet._checks import check_positive_int
+from glassnet._checks import check_positive_int, is_sparse
 from glassnet.init import Initializer, get_initializer
 
 
@@ -246,7 +246,10 @@ class Dense(Layer):
             )
         self._x = x
         z = self._buffer("z", (x.shape[0], self.fan_out), x.dtype)
-        np.matmul(x, self.params["W"], out=z)
+        if is_sparse(x):  # a scipy sparse batch: multiplied as it is, never made dense
+            z[...] = x @ self.params["W"]
+        else:
+            np.matmul(x, self.params["W"], out=z)
         if self.bias:
             z += self.params["b"]
         return z
@@ -256,7 +259,9 @@ class Dense(Layer):
         said it does not need it (``input_grad`` off: the first layer)."""
         x = self._x
         # dL/dW = x.T @ dL/dz   (each weight's input times the gradient at its output)
-        if x.shape[0] == 1 and x.dtype == grad_out.dtype == self.grads["W"].dtype:
+        if is_sparse(x):
+            self.grads["W"][...] = x.T @ grad_out
+        elif x.shape[0] == 1 and x.dtype == grad_out.dtype == self.grads["W"].dtype:
             # one sample: an outer product, which np.dot does fastest (np.dot wants one dtype)
             np.dot(x.T, grad_out, out=self.grads["W"])
         else:
@@ -269,6 +274,8 @@ class Dense(Layer):
         if not self.input_grad:
             return None
         # dL/dx = dL/dz @ W.T
+        if is_sparse(x):
+            return grad_out @ self.params["W"].T
         grad_x = self._like("grad_x", x)
         return np.matmul(grad_out, self.params["W"].T, out=grad_x)
 

@@ -323,10 +323,11 @@ class Network:
         return outputs
 
     def _outputs(self, x: np.ndarray, batch_size: int | None) -> np.ndarray:
-        if batch_size is None or len(x) <= batch_size:
+        rows = x.shape[0]  # (a scipy sparse matrix has no len)
+        if batch_size is None or rows <= batch_size:
             return self._forward(x.astype(self.dtype, copy=False), training=False)
-        outputs = np.empty((len(x), self.out_features), dtype=self.dtype)
-        for start in range(0, len(x), batch_size):
+        outputs = np.empty((rows, self.out_features), dtype=self.dtype)
+        for start in range(0, rows, batch_size):
             rows = slice(start, start + batch_size)
             self._forward(x[rows].astype(self.dtype, copy=False), training=False, out=outputs[rows])
         return outputs
