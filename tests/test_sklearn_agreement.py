@@ -132,3 +132,23 @@ def test_float32_follows_x_and_stays_close(data):
     assert ours.predict(X.astype(np.float32)).dtype == np.float32
     for a, b in zip(theirs.coefs_, ours.coefs_, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)  # float32 over 10 epochs
+
+
+def test_sparse_x_is_never_made_dense():
+    """200,000 sparse columns: dense, X would take 3.2 GB; the first layer multiplies it as it
+    is (the run takes a few MB and a fraction of a second)."""
+    import resource
+
+    rng = np.random.RandomState(0)
+    entries = 8000  # four a row on average
+    where = (rng.randint(0, 2000, entries), rng.randint(0, 200_000, entries))
+    X = scipy.sparse.csr_matrix((rng.normal(size=entries), where), shape=(2000, 200_000))
+    y = rng.randint(0, 2, 2000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB, the peak so far
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = glassnet_sklearn.MLPClassifier(hidden_layer_sizes=(4,), max_iter=2,
+                                               random_state=0).fit(X, y)  # fmt: skip
+    assert model.predict(X).shape == (2000,)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown < 500 * 1024  # KiB: the weights (6.4 MB) and their Adam state, no dense X
