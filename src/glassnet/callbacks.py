@@ -8,10 +8,11 @@ entries to the epoch's logs: they go into the History.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 
-from tqdm.auto import tqdm
+from tqdm.std import tqdm as text_tqdm
 
 
 class Callback:
@@ -103,11 +104,26 @@ class EarlyStopping(Callback):
         state.history.best_epoch = self.best_epoch
 
 
+def _bar_kind(file):
+    """tqdm's widget bar in a notebook with ipywidgets; in one without, no bar (the epoch lines
+    only: a text bar there leaves frozen lines, and tqdm.auto a warning about IProgress); else
+    tqdm's text bar."""
+    from glassnet.notebook import in_notebook, widgets_available
+
+    if file is sys.stderr and in_notebook():
+        if widgets_available():
+            from tqdm.notebook import tqdm
+
+            return tqdm
+        return functools.partial(text_tqdm, disable=True)
+    return text_tqdm
+
+
 class ProgressBar(Callback):
     """A progress bar over the batches of each epoch and a line of metrics per logged epoch.
 
-    Writes to stderr. ``log_every`` epochs get a line (the last epoch always does); by default
-    about twenty lines in all.
+    Writes to stderr: in a notebook with ipywidgets, the bar is a widget. ``log_every`` epochs
+    get a line (the last epoch always does); by default about twenty lines in all.
     """
 
     def __init__(self, log_every: int | None = None, file=None) -> None:
@@ -123,6 +139,7 @@ class ProgressBar(Callback):
             self.bar = self._bar(state.epochs, "training", "epoch")
 
     def _bar(self, total: int, description: str, unit: str):
+        tqdm = _bar_kind(self.file)
         return tqdm(
             total=total,
             desc=description,
@@ -151,7 +168,7 @@ class ProgressBar(Callback):
             self.bar.update(1)
         last = state.epoch + 1 == state.epochs
         if (state.epoch + 1) % self.every == 0 or last or state.stop:
-            tqdm.write(format_logs(state.epoch, state.epochs, logs), file=self.file)
+            text_tqdm.write(format_logs(state.epoch, state.epochs, logs), file=self.file)
 
     def on_train_end(self, state) -> None:
         if self.bar is not None:

@@ -337,3 +337,39 @@ def explain_step(
         "step": step,
     }
     return explain(record), header
+
+
+@dataclass
+class Explanation:
+    """An explained step (:func:`explained`): its ``steps`` and ``header``; prints as
+    ``glassnet explain``'s text and shows in a notebook as tables under the chain-rule names."""
+
+    steps: list[Step]
+    header: dict
+
+    def render(self, fmt: str = "text") -> str:
+        return render(self.steps, self.header, fmt)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def _repr_html_(self) -> str:
+        from glassnet.notebook import explanation_html
+
+        return explanation_html(self.steps, self.header)
+
+
+def explained(
+    network: Network,
+    loss: Loss | str,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    learning_rate: float,
+    l2: float = 0.0,
+    title: str = "One training step",
+) -> Explanation:
+    """:func:`explain_step` as an :class:`Explanation` (``network`` is updated by the step;
+    pass a copy to keep it)."""
+    return Explanation(*explain_step(network, loss, X, y, learning_rate=learning_rate, l2=l2,
+                                     title=title))  # fmt: skip

@@ -437,6 +437,12 @@ class Network:
         total = f"total: {self.n_params:,} trainable parameters, dtype {self.dtype.name}"
         return "\n".join([lines[0], rule, *lines[1:], rule, total])
 
+    def _repr_html_(self) -> str:
+        """The summary table, for a notebook."""
+        from glassnet.notebook import network_html
+
+        return network_html(self)
+
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Network([{inner}], dtype={self.dtype.name})"

@@ -45,11 +45,22 @@ def _save(figure, path: str | Path) -> Path:
 # ----------------------------------------------------------------------------- learning
 def plot_curves(history, path: str | Path, title: str = "") -> Path:
     """Loss and accuracy (or the first regression metric), train and validation, per epoch."""
-    plt = _pyplot()
+    _pyplot()  # (the message naming the extra when matplotlib is missing)
+    path = Path(path)
+    curves_figure(history, title).savefig(path, dpi=100)
+    return path
+
+
+def curves_figure(history, title: str = ""):
+    """The figure of :func:`plot_curves`, made without pyplot (a notebook's own matplotlib
+    backend is left alone): a ``matplotlib.figure.Figure``."""
+    from matplotlib.figure import Figure
+
     records = history.records
     metric = next((m for m in ("accuracy", "r2", "mse") if m in records), None)
     panels = 2 if metric else 1
-    figure, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.6), squeeze=False)
+    figure = Figure(figsize=(5 * panels, 3.6))
+    axes = figure.subplots(1, panels, squeeze=False)
     epochs = np.arange(1, history.epochs + 1)
     for axis, key in zip(axes[0], ["loss", metric][:panels], strict=True):
         axis.plot(epochs, records[key], label="train")
@@ -62,7 +73,7 @@ def plot_curves(history, path: str | Path, title: str = "") -> Path:
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    return _save(figure, path)
+    return figure
 
 
 def plot_descent(iterates: np.ndarray, path: str | Path, *, learning_rate: float) -> Path:

@@ -82,6 +82,12 @@ class History:
     def __repr__(self) -> str:
         return f"History(epochs={self.epochs}, keys={list(self.records)})"
 
+    def _repr_html_(self) -> str:
+        """The curves and the last epoch's values, for a notebook."""
+        from glassnet.notebook import history_html
+
+        return history_html(self)
+
 
 @dataclass
 class TrainingState:
