@@ -44,3 +44,5 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 pip install -e ".[test]"
 python -m pytest "$@"
+# The notebooks, run top to bottom in a fresh kernel (their committed outputs are not changed)
+python -m pytest --nbmake notebooks/ -p no:cacheprovider

@@ -339,7 +339,7 @@ def explain_step(
     return explain(record), header
 
 
-@dataclass
+@dataclass(repr=False)
 class Explanation:
     """An explained step (:func:`explained`): its ``steps`` and ``header``; prints as
     ``glassnet explain``'s text and shows in a notebook as tables under the chain-rule names."""
@@ -352,6 +352,8 @@ class Explanation:
 
     def __str__(self) -> str:
         return self.render()
+
+    __repr__ = __str__  # at a Python prompt, the walkthrough itself
 
     def _repr_html_(self) -> str:
         from glassnet.notebook import explanation_html

@@ -55,6 +55,7 @@ def curves_figure(history, title: str = ""):
     """The figure of :func:`plot_curves`, made without pyplot (a notebook's own matplotlib
     backend is left alone): a ``matplotlib.figure.Figure``."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     records = history.records
     metric = next((m for m in ("accuracy", "r2", "mse") if m in records), None)
@@ -68,6 +69,7 @@ def curves_figure(history, title: str = ""):
             axis.plot(epochs, records[f"val_{key}"], label="validation")
         axis.set_xlabel("epoch")
         axis.set_ylabel(key)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         axis.grid(alpha=0.3)
         axis.legend()
     if title:
