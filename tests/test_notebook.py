@@ -109,3 +109,18 @@ def test_live_plot_updates_one_display_in_a_real_kernel():
     assert "training starts" not in page  # the first content was replaced
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "redraws 4" in text and "IProgress" not in text  # the widget bar, no warning
+
+
+def test_the_playground_shows_in_an_iframe():
+    import urllib.request
+
+    from glassnet import playground
+
+    frame = playground.show(port=8791)
+    try:
+        assert frame.src == "http://127.0.0.1:8791/" and "iframe" in frame._repr_html_()
+        with urllib.request.urlopen(frame.src, timeout=10) as page:
+            assert page.status == 200 and "glassnet playground" in page.read().decode()
+        assert playground.show(port=8791).src == frame.src  # one server per port
+    finally:
+        playground.stop(8791)
