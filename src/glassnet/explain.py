@@ -361,17 +361,8 @@ class Explanation:
         return explanation_html(self.steps, self.header)
 
 
-def explained(
-    network: Network,
-    loss: Loss | str,
-    X: np.ndarray,
-    y: np.ndarray,
-    *,
-    learning_rate: float,
-    l2: float = 0.0,
-    title: str = "One training step",
-) -> Explanation:
-    """:func:`explain_step` as an :class:`Explanation` (``network`` is updated by the step;
-    pass a copy to keep it)."""
-    return Explanation(*explain_step(network, loss, X, y, learning_rate=learning_rate, l2=l2,
-                                     title=title))  # fmt: skip
+def explained(network: Network, loss: Loss | str, X: np.ndarray, y: np.ndarray, *,
+              title: str = "One training step", **options) -> Explanation:  # fmt: skip
+    """:func:`explain_step` (``learning_rate=``, ``l2=``, ...) as an :class:`Explanation`
+    (``network`` is updated by the step; pass a copy to keep it)."""
+    return Explanation(*explain_step(network, loss, X, y, title=title, **options))
