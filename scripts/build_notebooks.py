@@ -92,9 +92,9 @@ from glassnet.datasets import load_mnist
 from glassnet.plot import plot_confusion, plot_mistakes, plot_weights
 
 FULL = False                      # True: all 60,000 images, 3 epochs (about 40 s)
-here = Path.cwd().resolve()
-folder = next(p / "shared" / "data" / "mnist" for p in [here, *here.parents]
-              if (p / "shared" / "data" / "mnist").is_dir())
+here = Path.cwd().resolve()  # a copy of MNIST beside the repository, else glassnet's download
+folder = next((p / "shared" / "data" / "mnist" for p in [here, *here.parents]
+               if (p / "shared" / "data" / "mnist").is_dir()), None)
 data = load_mnist(data_dir=folder, progress=False)
 n = len(data.X_train) if FULL else 6000
 X, y = data.X_train[:n], data.y_train[:n]
