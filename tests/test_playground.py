@@ -259,3 +259,42 @@ def test_custom_points_and_regression_surface():
     surface = Session(parse_settings({"dataset": "surface", "loss": "mse", "hidden": [8]}))
     snapshot = surface.snapshot()
     assert "values" in snapshot["boundary"] and "test_r2" in snapshot["stats"]
+
+
+def test_a_learning_rate_change_keeps_the_running_network(client):
+    with client.websocket_connect(WS) as socket:
+        configure(socket)
+        for _ in range(3):
+            socket.send_text(json.dumps({"type": "step"}))
+            before, _ = receive_until(socket, "state")
+        retuned = {**SMALL, "learning_rate": 0.5, "batch_size": 20, "optimizer": "adam"}
+        socket.send_text(json.dumps({"type": "configure", "settings": retuned}))
+        note, seen = receive_until(socket, "note")
+        assert "learning rate 0.1 -> 0.5" in note["message"] and "goes on" in note["message"]
+        assert "points" not in [m["type"] for m in seen]  # no new run
+        socket.send_text(json.dumps({"type": "step"}))
+        after, _ = receive_until(socket, "state")
+        assert after["stats"]["step"] == before["stats"]["step"] + 1  # the same run, one more
+        assert after["stats"]["epoch"] == pytest.approx((3 * 10 + 20) / 160)
+        socket.send_text(json.dumps({"type": "save"}))
+        model, _ = receive_until(socket, "model")
+        assert "--lr 0.5" in model["command"] and "settings changed" in model["note"]
+        socket.send_text(json.dumps({"type": "configure", "settings": {**retuned, "hidden": [3]}}))
+        _, seen = receive_until(socket, "note")
+        kinds = [m["type"] for m in seen]
+        assert "points" in kinds and "a new run starts at epoch 0" in seen[-1]["message"]
+
+
+def test_settings_change_during_play_keeps_playing(client):
+    with client.websocket_connect(WS) as socket:
+        configure(socket)
+        socket.send_text(json.dumps({"type": "play", "batches": 5}))
+        receive_until(socket, "playing")
+        first, _ = receive_until(socket, "state")
+        socket.send_text(json.dumps({"type": "configure",
+                                     "settings": {**SMALL, "learning_rate": 0.05}}))  # fmt: skip
+        receive_until(socket, "note")
+        later, _ = receive_until(socket, "state")
+        later, _ = receive_until(socket, "state")
+        socket.send_text(json.dumps({"type": "pause"}))
+        assert later["stats"]["step"] > first["stats"]["step"]  # still the same run, playing

@@ -158,6 +158,24 @@ def test_a_bad_setting_is_shown_on_the_page(tmp_path):
         expect(page.locator("#error")).to_contain_text("learning_rate must be between")
 
 
+def test_a_learning_rate_change_keeps_the_weights_and_says_so():
+    with playground_server() as url, browser_page() as page:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        expect(page.locator("#connection")).to_have_text("connected")
+        page.wait_for_function("Number(document.body.dataset.runs) >= 1")
+        for _ in range(3):
+            page.click("#step")
+        expect(page.locator("#step-count")).to_have_text("3")
+        page.fill("#learning_rate", "0.1")
+        page.dispatch_event("#learning_rate", "change")
+        expect(page.locator("#note")).to_contain_text("learning rate 0.03 -> 0.1")
+        page.click("#step")
+        expect(page.locator("#step-count")).to_have_text("4")  # the same run, one step more
+        assert page.evaluate("Number(document.body.dataset.runs)") == 1 and not errors, errors
+
+
 def write_screenshots() -> None:
     with playground_server() as url, browser_page() as page:
         train_spirals_to_90_percent(page, url)

@@ -4,7 +4,10 @@ Protocol (JSON text messages). The page sends ``{"type": ...}``:
 
 ``configure`` ``{"settings": {...}}``
     build a new run (see :class:`~glassnet.playground.session.Settings`); answered with
-    ``points`` (the data) and ``state`` (the first picture).
+    ``points`` (the data) and ``state`` (the first picture). When only the learning rate, L2,
+    batch size or optimizer changed, the running network takes them instead (playing goes on):
+    answered with ``settings`` and a ``note`` saying what changed. A new run after a first one
+    also gets a ``note``.
 ``play`` ``{"batches": n}`` / ``pause``
     train continuously, sending a ``state`` after every ``n`` mini-batches (1 to 5000, default
     10; at most 0.2 s of training per picture), or stop.
@@ -188,7 +191,17 @@ class Connection:
             await self.send(await asyncio.to_thread(session.snapshot))
 
     async def on_configure(self, message: dict) -> None:
-        await self._start(parse_settings(message.get("settings", {})))
+        settings = parse_settings(message.get("settings", {}))
+        session = self.session
+        if session is not None and session.can_retune(settings):
+            async with self.lock:  # between two pictures: the running network, retuned
+                note = session.retune(settings)
+            await self.send({"type": "settings", "settings": vars(session.settings)})
+            return await self.send({"type": "note", "message": note})
+        await self._start(settings)
+        if session is not None:
+            await self.send({"type": "note", "message": "the data or the network's shape "
+                             "changed: a new run starts at epoch 0"})  # fmt: skip
 
     async def on_reset(self, message: dict) -> None:
         await self._start(self._need_session().settings)

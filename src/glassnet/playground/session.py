@@ -12,6 +12,7 @@ import json
 import math
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,7 @@ class Session:
         self.epoch = 0
         self.step = 0
         self.curve: list[list[float]] = []
+        self.retuned = False
         self._grid = self._make_grid()
 
     # ------------------------------------------------------------------ data
@@ -118,6 +120,29 @@ class Session:
         ys = np.linspace(high[1], low[1], GRID)  # rows from the top of the picture down
         points = np.array([[x, y] for y in ys for x in xs])
         return {"low": low.tolist(), "high": high.tolist(), "inputs": points}
+
+    # ------------------------------------------------------------------ settings while running
+    #: The settings that leave the network and the data as they are: they apply to the running
+    #: network (its weights and its place in the epoch kept).
+    TUNABLE = ("learning_rate", "l2", "batch_size", "optimizer")
+
+    def can_retune(self, settings: Settings) -> bool:
+        """Whether ``settings`` differ from this run's in :data:`TUNABLE` ones only."""
+        old, new = asdict(self.settings), asdict(settings)
+        return all(old[key] == new[key] for key in old if key not in self.TUNABLE)
+
+    def retune(self, settings: Settings) -> str:
+        """Apply tunable ``settings`` to the running network; a one-line note of what changed."""
+        changes = [f"{key.replace('_', ' ')} {getattr(self.settings, key)} -> "
+                   f"{getattr(settings, key)}" for key in self.TUNABLE
+                   if getattr(self.settings, key) != getattr(settings, key)]  # fmt: skip
+        if settings.optimizer != self.settings.optimizer:  # a new optimizer starts its state
+            self.optimizer = get_optimizer(settings.optimizer, settings.learning_rate)
+        self.optimizer.learning_rate = settings.learning_rate
+        self.batch = min(settings.batch_size, len(self.X_train))
+        self.settings = settings
+        self.retuned = True  # the saved command then trains with these settings throughout
+        return ("; ".join(changes) or "nothing changed") + ": the run goes on with its weights"
 
     # ------------------------------------------------------------------ training
     def train_one_batch(self) -> None:
@@ -296,7 +321,11 @@ class Session:
     def model_file(self) -> dict:
         """The model file ``glassnet evaluate``/``explain`` load, and the command reproducing it
         (see :mod:`glassnet.playground.model_files`)."""
-        return model_file(self.network, self.settings, self.epoch)
+        result = model_file(self.network, self.settings, self.epoch)
+        if self.retuned:
+            result["note"] = ("settings changed during this run: the command trains with the "
+                              "last ones from the start, so its weights differ")  # fmt: skip
+        return result
 
     #: A model file from the page, checked (:func:`glassnet.playground.model_files.read_model`).
     read_model = staticmethod(read_model)

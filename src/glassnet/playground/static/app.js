@@ -106,7 +106,16 @@ function receive(message) {
     case "playing": setPlaying(message.playing); break;
     case "explanation": showExplanation(message); break;
     case "model": downloadModel(message); break;
+    case "note": showNote(message.message); break;
   }
+}
+
+let noteTimer = null;
+function showNote(text) {  // one line that fades after a few seconds, the page not moving
+  $("note").textContent = text;
+  $("note").hidden = false;
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => { $("note").hidden = true; }, 4000);
 }
 
 function showError(text) { $("error").textContent = text; $("error").hidden = false; }
