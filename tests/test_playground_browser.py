@@ -176,6 +176,43 @@ def test_a_learning_rate_change_keeps_the_weights_and_says_so():
         assert page.evaluate("Number(document.body.dataset.runs)") == 1 and not errors, errors
 
 
+def test_clicked_points_stay_where_they_were_clicked():
+    with playground_server() as url, browser_page() as page:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        expect(page.locator("#connection")).to_have_text("connected")
+        page.wait_for_function("Number(document.body.dataset.runs) >= 1")
+        page.select_option("#dataset", "custom")
+        box = page.locator("#boundary").bounding_box()
+        clicks = [(0.15 + 0.06 * k, 0.2 + 0.05 * k) for k in range(12)]  # shares of the canvas
+        where = """() => {
+            const c = document.getElementById("boundary"), r = c.getBoundingClientRect();
+            return settings.points.map(([a, b]) => {
+                const [x, y] = toCanvas(a, b, c);
+                return [x * r.width / c.width, y * r.height / c.height];
+            });
+        }"""
+
+        def assert_drawn_where_clicked(count):
+            drawn = page.evaluate(where)
+            assert len(drawn) == count
+            for (sx, sy), (x, y) in zip(clicks, drawn, strict=False):
+                assert abs(x - sx * box["width"]) < 1.5 and abs(y - sy * box["height"]) < 1.5
+
+        for k, (sx, sy) in enumerate(clicks):
+            page.select_option("#point-class", str(k % 2))
+            page.click("#boundary", position={"x": sx * box["width"], "y": sy * box["height"]})
+            page.wait_for_function(f"settings.points.length === {k + 1}")
+            if k == 2:  # three points: drawn at once, no error banner, no run yet
+                assert_drawn_where_clicked(3)
+                expect(page.locator("#error")).to_be_hidden()
+                expect(page.locator("#custom-count")).to_contain_text("training starts at 10")
+        page.wait_for_function("data && data.custom && data.train.length + data.test.length === 12")
+        assert_drawn_where_clicked(12)  # the run's plane is the one they were clicked on
+        assert not errors, errors
+
+
 def write_screenshots() -> None:
     with playground_server() as url, browser_page() as page:
         train_spirals_to_90_percent(page, url)

@@ -112,10 +112,11 @@ class Session:
     def _make_grid(self) -> dict:
         raw = np.vstack([self.data.X_train, self.data.X_test])
         low, high = raw.min(axis=0), raw.max(axis=0)
-        margin = 0.1 * (high - low) + 1e-9
-        low, high = low - margin, high + margin
-        if self.settings.dataset == "custom":  # the plane the learner clicks on: at least +-6
-            low, high = np.minimum(low, -6.0), np.maximum(high, 6.0)
+        if self.settings.dataset == "custom":  # the +-6 plane the learner clicked on, kept
+            low, high = np.minimum(low, -6.0), np.maximum(high, 6.0)  # (wider for far points)
+        else:
+            margin = 0.1 * (high - low) + 1e-9
+            low, high = low - margin, high + margin
         xs = np.linspace(low[0], high[0], GRID)
         ys = np.linspace(high[1], low[1], GRID)  # rows from the top of the picture down
         points = np.array([[x, y] for y in ys for x in xs])

@@ -87,7 +87,10 @@ function send(message) {
 
 function receive(message) {
   switch (message.type) {
-    case "error": showError(message.message); break;
+    case "error":
+      if (message.message.startsWith("custom data needs")) { drawClickedPoints(); break; }
+      showError(message.message);
+      break;
     case "settings":  // what the server runs (after a loaded model: its architecture)
       hideError();
       settings = { ...settings, ...message.settings };
@@ -95,7 +98,8 @@ function receive(message) {
       writeSettingsToUrl();
       break;
     case "points":
-      data = message; chosenPoint = null; showChosen();
+      data = message; data.custom = settings.dataset === "custom";
+      chosenPoint = null; showChosen();
       document.body.dataset.runs = Number(document.body.dataset.runs || 0) + 1;
       break;
     case "state":
@@ -135,14 +139,25 @@ function draw() {
   drawDiagram();
 }
 
+// The plane clicked points live on: +-6 until the server runs them (it keeps that plane).
+const CLICK_PLANE = { low: [-6, -6], high: [6, 6] };
+
+function clickingPoints() {  // custom data the server does not run yet (too few points)
+  return settings.dataset === "custom" && !(data && data.custom);
+}
+
+function planeExtent() {
+  return clickingPoints() || !data ? CLICK_PLANE : data.extent;
+}
+
 function toCanvas(x1, x2, canvas) {
-  const { low, high } = data.extent;
+  const { low, high } = planeExtent();
   return [(x1 - low[0]) / (high[0] - low[0]) * canvas.width,
     (high[1] - x2) / (high[1] - low[1]) * canvas.height];
 }
 
 function fromCanvas(px, py, canvas) {
-  const { low, high } = data.extent;
+  const { low, high } = planeExtent();
   return [low[0] + px / canvas.width * (high[0] - low[0]),
     high[1] - py / canvas.height * (high[1] - low[1])];
 }
@@ -172,7 +187,27 @@ function regressionRange() {
   return extreme;
 }
 
+function drawClickedPoints() {
+  // The points clicked so far, on the +-6 plane, before the server runs them (10 points of 2
+  // classes at least): nothing moves when it does.
+  if (!clickingPoints()) return;
+  const canvas = $("boundary"), context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  for (const [x1, x2, label] of settings.points) {
+    const [px, py] = toCanvas(x1, x2, canvas);
+    context.beginPath();
+    context.arc(px, py, 3, 0, 2 * Math.PI);
+    context.fillStyle = `rgb(${CLASS_COLORS[label % 4].join(",")})`;
+    context.fill();
+  }
+  const classes = new Set(settings.points.map((p) => p[2])).size;
+  $("custom-count").textContent = `${settings.points.length} points of ${classes} class`
+    + `${classes === 1 ? "" : "es"}: training starts at 10 points of 2 classes`;
+}
+
 function drawBoundary() {
+  if (clickingPoints()) { drawClickedPoints(); return; }
   const canvas = $("boundary"), context = canvas.getContext("2d");
   const boundary = state.boundary;
   const size = Math.round(Math.sqrt((boundary.classes || boundary.values).length));
@@ -467,13 +502,14 @@ function bind() {
     send({ type: "load", data: btoa(binary) });
   });
   $("boundary").addEventListener("click", (e) => {
-    if (!data) return;
+    if (!data && settings.dataset !== "custom") return;
     const canvas = e.target, rect = canvas.getBoundingClientRect();
     const px = (e.clientX - rect.left) * canvas.width / rect.width;
     const py = (e.clientY - rect.top) * canvas.height / rect.height;
     const [x1, x2] = fromCanvas(px, py, canvas);
     if (settings.dataset === "custom") {
       changed("points", [...settings.points, [x1, x2, Number($("point-class").value)]]);
+      if (clickingPoints()) drawClickedPoints();  // drawn at once, where clicked
       return;
     }
     let best = null, bestDistance = Infinity;
