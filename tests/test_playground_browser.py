@@ -213,6 +213,26 @@ def test_clicked_points_stay_where_they_were_clicked():
         assert not errors, errors
 
 
+def test_a_link_beyond_the_limits_a_divergence_and_a_cleared_file_say_what_happened():
+    import json
+    from urllib.parse import quote
+
+    with playground_server() as url, browser_page() as page:
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        asked = {"dataset": "moons", "hidden": [40, 3], "learning_rate": 10, "loss": "mse"}
+        page.goto(url + "#" + quote(json.dumps(asked)))
+        expect(page.locator("#note")).to_contain_text("the link asked for hidden layers [40,3]")
+        page.wait_for_function("Number(document.body.dataset.runs) >= 1")  # 16 and 3 neurons
+        assert page.evaluate("settings.hidden") == [16, 3]
+        page.click("#play")  # squared error at learning rate 10 overflows
+        expect(page.locator("#error")).to_contain_text("training diverged", timeout=60_000)
+        page.click("#pause")
+        page.set_input_files("#csv-file", [])  # a cleared choice is no error
+        page.set_input_files("#load-model", [])
+        assert not errors, errors
+
+
 def write_screenshots() -> None:
     with playground_server() as url, browser_page() as page:
         train_spirals_to_90_percent(page, url)

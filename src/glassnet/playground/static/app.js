@@ -11,6 +11,7 @@ const CLASS_COLORS = [[230, 97, 1], [44, 123, 182], [26, 152, 80], [123, 50, 148
 const MAX_LAYERS = 6, MAX_NEURONS = 16;
 
 const $ = (id) => document.getElementById(id);
+let linkNote = null;  // what the link asked for that the page could not give
 let settings = readSettingsFromUrl();
 let socket = null;
 let data = null;          // the "points" message: train/test points and the plane's extent
@@ -18,13 +19,25 @@ let state = null;         // the last "state" message
 let chosenPoint = null;   // {x: [x1, x2], label}
 let chosenWeight = null;  // {layer, row, col} or {layer, bias: true, col}
 let configureTimer = null;
+let divergedShown = false;  // the divergence message is shown once per run
 let boundaryChanges = 0;  // how many boundary pictures were drawn (the tests read it)
 
 // ---------------------------------------------------------------------------- settings and URL
+
 function readSettingsFromUrl() {
   try {
     const text = decodeURIComponent(location.hash.slice(1));
-    if (text) return { ...DEFAULTS, ...JSON.parse(text) };
+    if (text) {
+      const asked = { ...DEFAULTS, ...JSON.parse(text) };
+      const hidden = Array.isArray(asked.hidden) ? asked.hidden : DEFAULTS.hidden;
+      asked.hidden = hidden.slice(0, MAX_LAYERS).map(
+        (n) => Math.max(1, Math.min(MAX_NEURONS, Math.round(Number(n)) || 1)));
+      if (JSON.stringify(asked.hidden) !== JSON.stringify(hidden)) {
+        linkNote = `the link asked for hidden layers ${JSON.stringify(hidden)}; the playground `
+          + `shows at most ${MAX_LAYERS} layers of ${MAX_NEURONS} neurons`;
+      }
+      return asked;
+    }
   } catch (error) { /* a damaged link: start from the defaults */ }
   return { ...DEFAULTS, hidden: [...DEFAULTS.hidden] };
 }
@@ -47,7 +60,7 @@ function showSettings() {
   $("layer-count").textContent = settings.hidden.length ? `${settings.hidden.length}` : "none";
   $("layers").innerHTML = settings.hidden.map((n, k) =>
     `<div class="row">layer ${k + 1}: <button data-layer="${k}" data-change="-1" title="one neuron fewer">&minus;</button>
-     <span>${n} neurons</span> <button data-layer="${k}" data-change="1" title="one neuron more">+</button></div>`).join("");
+     <span>${n} neuron${n === 1 ? "" : "s"}</span> <button data-layer="${k}" data-change="1" title="one neuron more">+</button></div>`).join("");
 }
 
 function changed(key, value) {
@@ -71,7 +84,11 @@ function configure() {
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/ws`);
-  socket.onopen = () => { $("connection").textContent = "connected"; configure(); };
+  socket.onopen = () => {
+    $("connection").textContent = "connected";
+    configure();
+    if (linkNote) showNote(linkNote);
+  };
   socket.onclose = () => {
     $("connection").textContent = "disconnected: reload the page";
     setPlaying(false);
@@ -98,7 +115,7 @@ function receive(message) {
       writeSettingsToUrl();
       break;
     case "points":
-      data = message; data.custom = settings.dataset === "custom";
+      data = message; data.custom = settings.dataset === "custom"; divergedShown = false;
       chosenPoint = null; showChosen();
       document.body.dataset.runs = Number(document.body.dataset.runs || 0) + 1;
       break;
@@ -259,6 +276,11 @@ function format(value, digits = 4) {
 
 function drawStats() {
   const s = state.stats;
+  if (s.train_loss === null && !divergedShown) {  // NaN or inf: the run overflowed
+    divergedShown = true;
+    showError(`training diverged at step ${s.step}: the loss overflowed (NaN). The learning `
+      + `rate ${settings.learning_rate} is too high for this network: lower it and press Reset`);
+  }
   $("epoch").textContent = s.epoch.toFixed(2);
   $("step-count").textContent = s.step;
   $("train-loss").textContent = format(s.train_loss);
@@ -490,12 +512,14 @@ function bind() {
   $("download").onclick = () => send({ type: "save" });
   $("clear-points").onclick = () => changed("points", []);
   $("csv-file").addEventListener("change", async (e) => {
+    if (!e.target.files.length) return;  // the choice was cleared
     try {
       settings.dataset = "custom";
       changed("points", readCsv(await e.target.files[0].text()).slice(0, 2000));
     } catch (error) { showError(error.message); }
   });
   $("load-model").addEventListener("change", async (e) => {
+    if (!e.target.files.length) return;  // the choice was cleared
     const bytes = new Uint8Array(await e.target.files[0].arrayBuffer());
     let binary = "";
     bytes.forEach((b) => { binary += String.fromCharCode(b); });
