@@ -158,13 +158,19 @@ def test_a_bad_setting_is_shown_on_the_page(tmp_path):
         expect(page.locator("#error")).to_contain_text("learning_rate must be between")
 
 
+def opened(page, url: str) -> list[str]:
+    """Open the page and wait for its first run; the list fills with the page's errors."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    expect(page.locator("#connection")).to_have_text("connected")
+    page.wait_for_function("Number(document.body.dataset.runs) >= 1")
+    return errors
+
+
 def test_a_learning_rate_change_keeps_the_weights_and_says_so():
     with playground_server() as url, browser_page() as page:
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(url)
-        expect(page.locator("#connection")).to_have_text("connected")
-        page.wait_for_function("Number(document.body.dataset.runs) >= 1")
+        errors = opened(page, url)
         for _ in range(3):
             page.click("#step")
         expect(page.locator("#step-count")).to_have_text("3")
@@ -178,11 +184,7 @@ def test_a_learning_rate_change_keeps_the_weights_and_says_so():
 
 def test_clicked_points_stay_where_they_were_clicked():
     with playground_server() as url, browser_page() as page:
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(url)
-        expect(page.locator("#connection")).to_have_text("connected")
-        page.wait_for_function("Number(document.body.dataset.runs) >= 1")
+        errors = opened(page, url)
         page.select_option("#dataset", "custom")
         box = page.locator("#boundary").bounding_box()
         clicks = [(0.15 + 0.06 * k, 0.2 + 0.05 * k) for k in range(12)]  # shares of the canvas
