@@ -235,6 +235,23 @@ def test_a_link_beyond_the_limits_a_divergence_and_a_cleared_file_say_what_happe
         assert not errors, errors
 
 
+def test_the_plane_has_a_legend_and_weights_have_colours_of_their_own():
+    with playground_server() as url, browser_page() as page:
+        errors = opened(page, url)
+        legend = page.locator("#legend")
+        for text in ("class 0", "class 1", "filled: train", "ringed: test", "plane: x1",
+                     "positive", "negative"):  # fmt: skip
+            expect(legend).to_contain_text(text)
+        page.wait_for_selector("#diagram line.edge")
+        colours = "lines => lines.map(line => line.getAttribute('stroke'))"
+        strokes = set(page.eval_on_selector_all("#diagram line.edge", colours))
+        classes = {f"rgb({','.join(map(str, c))})" for c in page.evaluate("CLASS_COLORS")}
+        assert strokes and not strokes & classes, (strokes, classes)
+        page.select_option("#dataset", "surface")
+        expect(legend).to_contain_text("target value")
+        assert not errors, errors
+
+
 def write_screenshots() -> None:
     with playground_server() as url, browser_page() as page:
         train_spirals_to_90_percent(page, url)
@@ -243,6 +260,7 @@ def write_screenshots() -> None:
         expect(page.locator("#explanation")).to_contain_text("dLoss/dW1")
         page.set_viewport_size({"width": 1280, "height": 1130})
         page.evaluate("window.scrollTo(0, 0)")
+        expect(page.locator("#note")).to_be_hidden(timeout=10_000)  # (it fades after 4 s)
         page.screenshot(path=str(DOCS / "playground.png"), full_page=False)
     footer = f"trained on {machine.describe()} by python tests/test_playground_browser.py"
     add_footer(DOCS / "playground.png", footer)

@@ -8,6 +8,10 @@ const DEFAULTS = {
   optimizer: "sgd", seed: 0, points: [],
 };
 const CLASS_COLORS = [[230, 97, 1], [44, 123, 182], [26, 152, 80], [123, 50, 148]];
+// Weights and values have their own colours, never a class's: magenta negative, dark grey
+// positive (the four class colours are orange, blue, green and purple).
+const NEGATIVE = [197, 27, 125], POSITIVE = [64, 64, 64];
+const rgb = (c) => `rgb(${c.join(",")})`;
 const MAX_LAYERS = 6, MAX_NEURONS = 16;
 
 const $ = (id) => document.getElementById(id);
@@ -116,6 +120,7 @@ function receive(message) {
       break;
     case "points":
       data = message; data.custom = settings.dataset === "custom"; divergedShown = false;
+      showLegend();
       chosenPoint = null; showChosen();
       document.body.dataset.runs = Number(document.body.dataset.runs || 0) + 1;
       break;
@@ -179,8 +184,8 @@ function fromCanvas(px, py, canvas) {
     high[1] - py / canvas.height * (high[1] - low[1])];
 }
 
-function diverging(t) {  // t in [-1, 1]: orange (negative), white, blue (positive)
-  const c = t < 0 ? CLASS_COLORS[0] : CLASS_COLORS[1];
+function diverging(t) {  // t in [-1, 1]: magenta (negative), white, dark grey (positive)
+  const c = t < 0 ? NEGATIVE : POSITIVE;
   const a = Math.min(1, Math.abs(t));
   return [255 + (c[0] - 255) * a, 255 + (c[1] - 255) * a, 255 + (c[2] - 255) * a];
 }
@@ -202,6 +207,25 @@ function regressionRange() {
   const values = data.train.map((p) => p[2]);
   const extreme = Math.max(1e-9, ...values.map(Math.abs));
   return extreme;
+}
+
+function showLegend() {  // what the colours and marks on the plane mean
+  const swatch = (c, text) => `<span class="key"><i style="background:${rgb(c)}"></i>${text}</span>`;
+  let keys;
+  if (data.classification) {
+    keys = Array.from({ length: Math.max(2, data.classes) },
+      (_, k) => swatch(CLASS_COLORS[k % 4], `class ${k}`)).join("");
+  } else {
+    const extreme = regressionRange();
+    keys = `<span class="key">${format(-extreme, 2)} <i class="scale"></i> ${format(extreme, 2)}`
+      + " target value</span>";
+  }
+  const [low, high] = [data.extent.low, data.extent.high];
+  $("legend").innerHTML = `${keys}<span class="key">\u25cf filled: train, \u25cb ringed: test`
+    + `</span><span class="key">plane: x1 ${format(low[0], 2)} to ${format(high[0], 2)}, `
+    + `x2 ${format(low[1], 2)} to ${format(high[1], 2)}</span>`
+    + `<span class="key">network: ${swatch(POSITIVE, "positive")} ${swatch(NEGATIVE, "negative")}`
+    + " weights</span>";
 }
 
 function drawClickedPoints() {
@@ -250,7 +274,8 @@ function drawBoundary() {
       context.beginPath();
       context.arc(px, py, test ? 3.5 : 3, 0, 2 * Math.PI);
       context.fillStyle = test ? "#fff" : `rgb(${c.join(",")})`;
-      context.strokeStyle = test ? `rgb(${c.join(",")})` : "#fff";
+      // (a regression point has the background's colours: a dark rim keeps it visible)
+      context.strokeStyle = test ? `rgb(${c.join(",")})` : (data.classification ? "#fff" : "#333");
       context.lineWidth = test ? 2 : 1;
       context.fill();
       context.stroke();
@@ -354,7 +379,7 @@ function drawDiagram() {
       const chosen = chosenWeight && chosenWeight.layer === layer.layer && !chosenWeight.bias
         && chosenWeight.row === i && chosenWeight.col === j;
       html += `<line class="edge${chosen ? " chosen" : ""}" x1="${x1 + box / 2}" y1="${y1}" x2="${x2 - box / 2}" y2="${y2}"
-        stroke="${w >= 0 ? "#2c7bb6" : "#e66101"}" stroke-width="${0.4 + 4 * Math.abs(w) / biggest}"
+        stroke="${rgb(w >= 0 ? POSITIVE : NEGATIVE)}" stroke-width="${0.4 + 4 * Math.abs(w) / biggest}"
         stroke-opacity="0.8" data-layer="${layer.layer}" data-row="${i}" data-col="${j}"></line>`;
     }));
   });
@@ -372,7 +397,7 @@ function drawDiagram() {
         const layer = layers[c - 1], b = layer.b[j];
         const chosen = chosenWeight && chosenWeight.layer === layer.layer && chosenWeight.bias && chosenWeight.col === j;
         html += `<rect class="bias${chosen ? " chosen" : ""}" x="${x - box / 2 - 5}" y="${y + box / 2 - 5}" width="9" height="9"
-          fill="${b >= 0 ? "#2c7bb6" : "#e66101"}" fill-opacity="${0.25 + 0.75 * Math.abs(b) / biggest}" stroke="#555"
+          fill="${rgb(b >= 0 ? POSITIVE : NEGATIVE)}" fill-opacity="${0.25 + 0.75 * Math.abs(b) / biggest}" stroke="#555"
           data-layer="${layer.layer}" data-col="${j}" data-bias="1"></rect>`;
       }
     }
