@@ -77,8 +77,9 @@ class LivePlot(Callback):
             return figure
         panels = len(figure.axes)
         figure.set_size_inches(5 * (panels + 1), 3.6)
+        grid = figure.add_gridspec(1, panels + 1)
         for index, axis in enumerate(figure.axes):
-            axis.set_subplotspec(figure.add_gridspec(1, panels + 1)[0, index])
+            axis.set_subplotspec(grid[0, index])
         axis = figure.add_subplot(1, panels + 1, panels + 1)
         self._boundary(axis, network)
         figure.tight_layout()

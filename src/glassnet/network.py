@@ -418,8 +418,10 @@ class Network:
         return clone
 
     # ------------------------------------------------------------------ description
-    def summary(self) -> str:
-        """A table of the layers, their output shapes and parameter counts."""
+    def summary_rows(self) -> tuple[list[tuple[str, str, str, str]], str]:
+        """The summary's table (a header row, the input, one row per brick: name, type, output
+        shape, parameters) and its total line; :meth:`summary` and the notebook display show
+        them."""
         rows = [("layer", "type", "output shape", "params")]
         features = self.in_features
         rows.append(("input", "", f"(batch, {features})", "0"))
@@ -428,13 +430,18 @@ class Network:
             kind = layer.summary_label()
             count = sum(p.size for p in layer.params.values())
             rows.append((layer.name, kind, f"(batch, {features})", f"{count:,}"))
+        total = f"total: {self.n_params:,} trainable parameters, dtype {self.dtype.name}"
+        return rows, total
+
+    def summary(self) -> str:
+        """A table of the layers, their output shapes and parameter counts."""
+        rows, total = self.summary_rows()
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines = [
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             for row in rows
         ]
         rule = "-" * len(max(lines, key=len))
-        total = f"total: {self.n_params:,} trainable parameters, dtype {self.dtype.name}"
         return "\n".join([lines[0], rule, *lines[1:], rule, total])
 
     def _repr_html_(self) -> str:

@@ -55,24 +55,18 @@ def figure_html(figure, alt: str = "training curves") -> str:
 
 
 def network_html(network) -> str:
-    """The network's summary as a table: layer, brick, output shape, parameters."""
-    features = network.in_features
-    rows = [("layer", "type", "output shape", "params"), ("input", "", f"(batch, {features})", "0")]
-    for layer in network.layers:
-        features = layer.output_features(features)
-        count = sum(param.size for param in layer.params.values())
-        rows.append((layer.name, layer.summary_label(), f"(batch, {features})", f"{count:,}"))
-    total = f"total: {network.n_params:,} trainable parameters, dtype {network.dtype}"
+    """The network's summary (:meth:`~glassnet.network.Network.summary_rows`) as a table."""
+    rows, total = network.summary_rows()
     return table(rows) + f"<p>{html.escape(total)}</p>"
 
 
 def history_html(history) -> str:
     """The History's curves (one panel per metric, validation beside training) when matplotlib
     is there, and a table of the last epoch's values."""
-    last = [(key, f"{values[-1]:.4g}") for key, values in history.records.items() if values]
-    text = table([("after epoch " + str(history.epochs), "value"), *last])
     if not history.epochs:
         return "<p>History: no epoch yet</p>"
+    last = [(key, f"{values[-1]:.4g}") for key, values in history.records.items() if values]
+    text = table([("after epoch " + str(history.epochs), "value"), *last])
     from glassnet.plot import curves_figure
 
     try:

@@ -50,6 +50,7 @@ from glassnet.layers import HIDDEN_ACTIVATIONS, Dense
 from glassnet.network import Network, mlp
 from glassnet.preprocessing import OneHot
 from glassnet.sklearn_objective import (
+    OUT_ACTIVATIONS,
     ScikitLearnAdam,
     ScikitLearnLoss,
     ScikitLearnSGD,
@@ -320,7 +321,7 @@ class _GlassnetMLP(BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_layers_ = len(layer_units)
-        self.out_activation_ = ScikitLearnLoss(self._loss_name()).activation
+        self.out_activation_ = OUT_ACTIVATIONS[self._loss_name()]
         self._adopt(self._new_network(layer_units, dtype))
         if self.solver != "lbfgs":
             self.loss_curve_ = []

@@ -82,13 +82,11 @@ def batch_loss(name: str, y: np.ndarray, out: np.ndarray, weights: np.ndarray | 
     """scikit-learn's value of loss ``name`` for outputs ``out`` (after the output activation)."""
     if name == "squared_error":
         return float(0.5 * np.average((y - out) ** 2, weights=weights, axis=0).mean())
-    if name == "poisson":
-        from scipy.special import xlogy
-
-        terms = xlogy(y, y / out) - y + out
-        return float(np.average(terms, weights=weights, axis=0).sum())
     from scipy.special import xlogy
 
+    if name == "poisson":
+        terms = xlogy(y, y / out) - y + out
+        return float(np.average(terms, weights=weights, axis=0).sum())
     eps = np.finfo(out.dtype).eps
     out = np.clip(out, eps, 1 - eps)
     if name == "binary_log_loss":
@@ -113,11 +111,12 @@ class ScikitLearnSGD:
         self.schedule, self.momentum, self.nesterov = schedule, momentum, nesterov
         self.power_t = power_t
         self.velocity = np.zeros(size, dtype=dtype)
+        self._work = np.zeros(size, dtype=dtype)  # (no temporary array per step)
 
     def update(self, params: np.ndarray, grads: np.ndarray) -> None:
         velocity = self.velocity
         velocity *= self.momentum
-        velocity -= self.learning_rate * grads
+        velocity -= np.multiply(grads, self.learning_rate, out=self._work)
         if self.nesterov:
             params += self.momentum * velocity - self.learning_rate * grads
         else:
@@ -162,7 +161,7 @@ class ScikitLearnAdam:
         self.t += 1
         m, v, work = self.m, self.v, self._work
         m *= self.beta_1
-        m += (1 - self.beta_1) * grads
+        m += np.multiply(grads, 1 - self.beta_1, out=work)
         np.multiply(grads, grads, out=work)
         work *= 1 - self.beta_2
         v *= self.beta_2

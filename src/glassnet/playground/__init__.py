@@ -69,13 +69,12 @@ def show(port: int = 8765, *, width: int = 1100, height: int = 900):
         config = uvicorn.Config(create_app(served_hosts("127.0.0.1")), host="127.0.0.1",
                                 port=port, log_level="warning")  # fmt: skip
         server = uvicorn.Server(config)
-        threading.Thread(target=server.run, name=f"glassnet-playground-{port}",
-                         daemon=True).start()  # fmt: skip
+        thread = threading.Thread(target=server.run, name=f"glassnet-playground-{port}",
+                                  daemon=True)  # fmt: skip
+        thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
-            if time.monotonic() > deadline or not any(
-                t.name == f"glassnet-playground-{port}" for t in threading.enumerate()
-            ):
+            if time.monotonic() > deadline or not thread.is_alive():
                 raise OSError(f"the playground could not start on 127.0.0.1:{port} (in use?)")
             time.sleep(0.05)
         _RUNNING[port] = server
