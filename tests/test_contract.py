@@ -164,7 +164,7 @@ def test_the_playground_draws_what_predict_gives(tmp_path):
     network = Session.read_model(model.read_bytes())
     settings = parse_settings({"dataset": "custom", "points": np.c_[X[:20], label[:20]].tolist()})
     session = Session(settings, network)
-    drawn = session.snapshot()["boundary"]["classes"]
+    drawn = session.snapshot()[1]["boundary.classes"].tolist()
     grid = session._grid["inputs"]  # raw coordinates of the picture's pixels
     assert drawn == glassnet.load(model).predict_classes(grid).tolist()
 

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import shlex
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import glassnet
+from glassnet.playground.picture import decode
 from glassnet.playground.server import create_app
 from glassnet.playground.session import Session
 from glassnet.playground.settings import parse_settings
@@ -24,11 +26,19 @@ def client():
         yield test_client
 
 
+
+def next_message(socket) -> dict:
+    """The next message: JSON text, or a picture (binary, decoded as the page decodes it)."""
+    raw = socket.receive()
+    if raw.get("bytes") is not None:
+        return decode(raw["bytes"])
+    return json.loads(raw["text"])
+
 def receive_until(socket, kind):
     """Messages up to the first of ``kind``; an error before it fails the test."""
     seen = []
     while True:
-        message = json.loads(socket.receive_text())
+        message = next_message(socket)
         seen.append(message)
         if message["type"] == "state":
             socket.send_text('{"type":"drawn"}')  # as the page does after drawing it
@@ -146,7 +156,7 @@ def test_pages_of_other_sites_cannot_connect(client):
 
     with pytest.raises(WebSocketDisconnect) as refused:
         with client.websocket_connect(WS, headers={"origin": "http://evil.example"}) as socket:
-            socket.receive_text()
+            next_message(socket)
     assert refused.value.code == 1008
     with client.websocket_connect(WS, headers={"origin": "http://127.0.0.1:8000"}) as socket:
         configure(socket)  # the page's own origin is welcome
@@ -156,7 +166,7 @@ def test_too_many_messages_are_refused(client):
     with client.websocket_connect(WS) as socket:
         for _ in range(120):
             socket.send_text(json.dumps({"type": "pause"}))
-        replies = [json.loads(socket.receive_text()) for _ in range(120)]
+        replies = [next_message(socket) for _ in range(120)]
         assert any("too many messages" in r.get("message", "") for r in replies)
 
 
@@ -164,11 +174,11 @@ def test_a_page_that_draws_nothing_gets_no_backlog(client):
     with client.websocket_connect(WS) as socket:
         configure(socket)  # (its first picture is acknowledged)
         socket.send_text(json.dumps({"type": "play", "batches": 1}))
-        json.loads(socket.receive_text())  # "playing"
-        first, second = (json.loads(socket.receive_text()) for _ in range(2))
+        next_message(socket)  # "playing"
+        first, second = (next_message(socket) for _ in range(2))
         assert first["type"] == second["type"] == "state"
         socket.send_text(json.dumps({"type": "pause"}))  # two pictures in flight: no third
-        kinds = [json.loads(socket.receive_text())["type"] for _ in range(2)]
+        kinds = [next_message(socket)["type"] for _ in range(2)]
         assert kinds == ["state", "playing"]  # the last picture on pausing, then "paused"
 
 
@@ -197,7 +207,7 @@ def test_explanation_equals_glassnet_explain_and_the_finite_difference(client, t
         socket.send_text(json.dumps({"type": "save"}))
         model, _ = receive_until(socket, "model")
     check = explanation["weight"]
-    assert check["name"] == "dense1.W[1, 2]" and check["relative_error"] < 1e-6
+    assert check["name"] == "W1[1, 2]" and check["relative_error"] < 1e-6  # explain's name
 
     path = tmp_path / "playground.npz"
     path.write_bytes(base64.b64decode(model["data"]))
@@ -212,9 +222,10 @@ def test_explanation_equals_glassnet_explain_and_the_finite_difference(client, t
     assert json.loads(result.stdout)["steps"] == explanation["steps"]  # one source of truth
 
 
-def test_saved_model_and_command_work_on_the_command_line(client, tmp_path):
+@pytest.mark.parametrize("extra", [{}, {"features": ["x1", "x2", "x1*x2"], "l1": 0.001}])
+def test_saved_model_and_command_work_on_the_command_line(client, tmp_path, extra):
     with client.websocket_connect(WS) as socket:
-        configure(socket, n_samples=300, batch_size=20, learning_rate=0.1)
+        configure(socket, n_samples=300, batch_size=20, learning_rate=0.1, **extra)
         for _ in range(24):  # exactly two epochs: 240 training rows, batches of 20
             socket.send_text(json.dumps({"type": "step"}))
             receive_until(socket, "state")
@@ -226,7 +237,7 @@ def test_saved_model_and_command_work_on_the_command_line(client, tmp_path):
     evaluated = subprocess.run([sys.executable, "-m", "glassnet", "evaluate", saved, "moons",
                                 "--json"], capture_output=True, text=True, timeout=600)  # fmt: skip
     assert evaluated.returncode == 0, evaluated.stderr
-    command = model["command"].split()
+    command = shlex.split(model["command"])
     assert command[:3] == ["glassnet", "train", "moons"]
     trained = subprocess.run([sys.executable, "-m", "glassnet", *command[1:], "--quiet"],
                              capture_output=True, text=True, timeout=600, cwd=tmp_path)  # fmt: skip
@@ -257,8 +268,8 @@ def test_custom_points_and_regression_surface():
     assert session.stats()["test_accuracy"] >= 0.75
     assert "points_csv" in session.model_file()
     surface = Session(parse_settings({"dataset": "surface", "loss": "mse", "hidden": [8]}))
-    snapshot = surface.snapshot()
-    assert "values" in snapshot["boundary"] and "test_r2" in snapshot["stats"]
+    picture = decode(surface.picture())
+    assert "values" in picture["boundary"] and "test_r2" in picture["stats"]
 
 
 def test_a_learning_rate_change_keeps_the_running_network(client):

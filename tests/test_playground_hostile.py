@@ -14,6 +14,7 @@ from starlette.testclient import TestClient, WebSocketDenialResponse
 import glassnet
 from glassnet.io import archive_bytes, model_contents
 from glassnet.playground import server
+from glassnet.playground.picture import decode
 from glassnet.playground.server import as_json, create_app, served_hosts
 from glassnet.playground.session import Session
 
@@ -28,10 +29,18 @@ def client():
         yield test_client
 
 
+
+def next_message(socket) -> dict:
+    """The next message: JSON text, or a picture (binary, decoded as the page decodes it)."""
+    raw = socket.receive()
+    if raw.get("bytes") is not None:
+        return decode(raw["bytes"])
+    return json.loads(raw["text"])
+
 def receive(socket, kind):
     """Messages up to the first of ``kind`` (acknowledging pictures as the page does)."""
     while True:
-        message = json.loads(socket.receive_text())  # strict JSON: no Infinity or NaN tokens
+        message = next_message(socket)  # strict JSON: no Infinity or NaN tokens
         if message["type"] == "state":
             socket.send_text('{"type":"drawn"}')
         if message["type"] == kind:
@@ -73,7 +82,7 @@ def test_a_bad_message_gets_an_error_and_the_connection_goes_on(client, text, er
     with client.websocket_connect(WS) as socket:
         configure(socket)
         socket.send_text(text)
-        reply = json.loads(socket.receive_text())
+        reply = next_message(socket)
         assert reply["type"] == "error" and error in reply["message"], reply
         socket.send_text(json.dumps({"type": "step"}))
         assert receive(socket, "state")["stats"]["step"] == 1
@@ -116,7 +125,7 @@ def two_activations():
     ("model", "error"),
     [
         (big_dense, "declare 250,000,002 parameters, but its arrays hold 42"),
-        (lambda: identities(2000), "at most 6 hidden layers (15 bricks); the uploaded model has "
+        (lambda: identities(2000), "at most 6 hidden layers (17 bricks); the uploaded model has "
                                    "2,002 bricks"),
         (deep, "at most 6 hidden layers"),
         (wide, "1 to 16 neurons; got 64"),
@@ -129,7 +138,7 @@ def test_an_upload_is_held_to_the_pages_limits(client, model, error):
         configure(socket)
         started = time.perf_counter()
         socket.send_text(upload(*model()))
-        reply = json.loads(socket.receive_text())
+        reply = next_message(socket)
         assert reply["type"] == "error" and error in reply["message"], reply
         assert time.perf_counter() - started < 2  # refused from the header, nothing built
         socket.send_text(json.dumps({"type": "step"}))
@@ -158,9 +167,9 @@ def test_the_drawn_acknowledgement_is_read_as_json(client):
     with client.websocket_connect(WS) as socket:
         configure(socket)
         socket.send_text(json.dumps({"type": "play", "batches": 1}))
-        json.loads(socket.receive_text())  # "playing"
+        next_message(socket)  # "playing"
         for _ in range(3):  # with two pictures in flight, a third comes only once one is drawn
-            assert json.loads(socket.receive_text())["type"] == "state"
+            assert next_message(socket)["type"] == "state"
             socket.send_text('{ "type" : "drawn" }')
         socket.send_text(json.dumps({"type": "pause"}))
 
@@ -204,7 +213,7 @@ def test_many_refused_uploads_leave_no_memory_behind(client):
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         for _ in range(20):
             socket.send_text(text)
-            assert json.loads(socket.receive_text())["type"] == "error"
+            assert next_message(socket)["type"] == "error"
             time.sleep(1 / server.MESSAGES_PER_SECOND)
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown < 100_000  # KiB: a refused upload builds nothing

@@ -9,6 +9,7 @@ trained with explicit, inspectable backpropagation on NumPy::
 from importlib.metadata import PackageNotFoundError, version
 
 from glassnet.callbacks import Callback, EarlyStopping
+from glassnet.features import Features
 from glassnet.gradcheck import gradcheck
 from glassnet.io import load, load_model, save
 from glassnet.layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
@@ -33,6 +34,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "EarlyStopping",
+    "Features",
     "History",
     "Identity",
     "Impute",

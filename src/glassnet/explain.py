@@ -51,7 +51,9 @@ def _symbols(trace: Trace) -> list[dict]:
             )
             after_dense = 0
         elif dense_count == 0:  # before the first Dense: the input, filled and standardised
-            out = {"Impute": "X_filled", "Standardize": "X_std"}.get(layer.kind, "X'")
+            out = {"Impute": "X_filled", "Standardize": "X_std", "Features": "X_features"}.get(
+                layer.kind, "X'"
+            )
             names.append({"in": previous, "out": out, "k": 0})
         else:
             out = f"h{dense_count}" + "'" * after_dense
@@ -115,12 +117,22 @@ def _loss_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
     """The data term, the Ridge term and their sum."""
     out = symbols[-1]["out"]
     ridge = " + ".join(f"|{sym['W']}|^2" for sym in symbols if "W" in sym)
-    return [
+    steps = [
         Step("loss", "data term", _LOSS_VALUE[trace.loss_name].format(o=out), trace.data_loss),
-        Step("loss", "Ridge term", f"alpha/2 ({ridge}), alpha = {trace.l2:g}", trace.l2_term,
-             "biases are not penalised"),  # fmt: skip
-        Step("loss", "Loss", "data term + Ridge term", trace.loss),
+        Step(
+            "loss",
+            "Ridge term",
+            f"alpha/2 ({ridge}), alpha = {trace.l2:g}",
+            trace.l2_term,
+            "biases are not penalised",
+        ),  # fmt: skip
     ]
+    if trace.l1:
+        lasso = " + ".join(f"sum|{sym['W']}|" for sym in symbols if "W" in sym)
+        steps.append(Step("loss", "Lasso term", f"beta ({lasso}), beta = {trace.l1:g}",
+                          trace.l1_term, "biases are not penalised"))  # fmt: skip
+        return [*steps, Step("loss", "Loss", "data term + Ridge term + Lasso term", trace.loss)]
+    return [*steps, Step("loss", "Loss", "data term + Ridge term", trace.loss)]
 
 
 def _gradient_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
@@ -198,12 +210,18 @@ def _backward_steps(
     chain["previous"] = (o, W)
     steps = [Step(section, f"d{o}/d{W}", i, layer.input, "the layer's input")]
     data_grad = layer.data_grads["W"]
-    if trace.l2:
+    if trace.l2 or trace.l1:
         steps.append(Step(section, f"dLoss/d{W} (data)", f"{i}^T dLoss/d{o}", data_grad, note))
-        steps.append(
-            Step(section, f"dLoss/d{W} (Ridge)", f"alpha {W}", layer.grads["W"] - data_grad)
-        )
-        steps.append(Step(section, f"dLoss/d{W}", "data part + Ridge part", layer.grads["W"]))
+        parts = ["data part"]
+        if trace.l2:
+            steps.append(Step(section, f"dLoss/d{W} (Ridge)", f"alpha {W}",
+                              trace.l2 * layer.params["W"]))  # fmt: skip
+            parts.append("Ridge part")
+        if trace.l1:
+            steps.append(Step(section, f"dLoss/d{W} (Lasso)", f"beta sign({W})",
+                              trace.l1 * np.sign(layer.params["W"])))  # fmt: skip
+            parts.append("Lasso part")
+        steps.append(Step(section, f"dLoss/d{W}", " + ".join(parts), layer.grads["W"]))
     else:
         steps.append(Step(section, f"dLoss/d{W}", f"{i}^T dLoss/d{o}", layer.grads["W"], note))
     if b is not None:
@@ -309,6 +327,7 @@ def explain_step(
     *,
     learning_rate: float,
     l2: float = 0.0,
+    l1: float = 0.0,
     title: str,
     step: int = 1,
 ) -> tuple[list[Step], dict]:
@@ -318,7 +337,7 @@ def explain_step(
     The command line's ``glassnet explain`` and the playground's "Explain this step" both call
     this, so they show the same names and numbers.
     """
-    record = trace(network, loss, X, y, optimizer=SGD(learning_rate), l2=l2)
+    record = trace(network, loss, X, y, optimizer=SGD(learning_rate), l2=l2, l1=l1)
     layers = " -> ".join(
         f"{layer.name} ({layer.fan_in}->{layer.fan_out})"
         if isinstance(layer, Dense)
@@ -329,7 +348,9 @@ def explain_step(
         "title": title + ", explained with glassnet's own numbers",
         "about": [
             f"network: {layers}",
-            f"loss: {record.loss_name}" + (f" + Ridge (L2), alpha = {l2:g}" if l2 else ""),
+            f"loss: {record.loss_name}"
+            + (f" + Ridge (L2), alpha = {l2:g}" if l2 else "")
+            + (f" + Lasso (L1), beta = {l1:g}" if l1 else ""),
             f"update: plain gradient descent, W <- W - lr * dLoss/dW, lr = {learning_rate:g}",
             f"this is step {step} of {step}"
             + (f" (the first {step - 1} were run the same way)" if step > 1 else ""),

@@ -43,6 +43,7 @@ def gradcheck(
     y: np.ndarray,
     *,
     l2: float = 0.0,
+    l1: float = 0.0,
     eps: float = 1e-5,
     training: bool = True,
 ) -> dict[str, float]:
@@ -55,6 +56,7 @@ def gradcheck(
     ----------
     X : (batch, in_features); y : targets for ``loss``
     l2 : the L2 (Ridge) strength, checked together with the data loss
+    l1 : the L1 (Lasso) strength, likewise (its derivative at a weight of exactly 0 is taken as 0)
 
     Returns
     -------
@@ -71,10 +73,10 @@ def gradcheck(
     def objective() -> float:
         net.rng.bit_generator.state = start
         pred = net.forward(X, training=training)
-        return loss.value(pred, y) + net.l2_penalty(l2)
+        return loss.value(pred, y) + net.penalty(l2, l1)
 
     net.rng.bit_generator.state = start
-    net.loss_and_gradients(loss, X, y, l2=l2, training=training)
+    net.loss_and_gradients(loss, X, y, l2=l2, l1=l1, training=training)
     analytic = {name: grad.copy() for name, _, grad in net.parameters()}
 
     # A central difference carries rounding noise of a few ulps of the loss divided by 2 eps.

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+import glassnet.features  # noqa: F401  (its brick joins LAYER_TYPES, so a saved one loads)
 from glassnet._checks import is_positive_int
 from glassnet._errors import GlassnetError
 from glassnet.init import INITIALIZERS

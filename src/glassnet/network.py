@@ -271,6 +271,21 @@ class Network:
         )
         return 0.5 * alpha * total
 
+    def l1_penalty(self, beta: float) -> float:
+        """``beta * sum(|W|)`` over every weight matrix (biases are not penalised)."""
+        if beta == 0:
+            return 0.0
+        total = sum(
+            float(np.sum(np.abs(layer.params[key])))
+            for layer in self.layers
+            for key in layer.regularized
+        )
+        return beta * total
+
+    def penalty(self, l2: float = 0.0, l1: float = 0.0) -> float:
+        """The Ridge term plus the Lasso term: ``l2/2 * sum(W**2) + l1 * sum(|W|)``."""
+        return self.l2_penalty(l2) + self.l1_penalty(l1)
+
     def loss_and_gradients(
         self,
         loss: Loss,
@@ -278,6 +293,7 @@ class Network:
         target: np.ndarray,
         *,
         l2: float = 0.0,
+        l1: float = 0.0,
         training: bool = True,
         record: dict | None = None,
         out: np.ndarray | None = None,
@@ -285,9 +301,10 @@ class Network:
     ) -> tuple[np.ndarray, float, float]:
         """One forward and backward pass: fill every ``grads`` and return the loss.
 
-        Returns ``(outputs, data_loss, l2_term)``; the objective being minimised is
-        ``data_loss + l2_term``. With ``l2 > 0`` each weight gradient also gets ``l2 * W`` (the
-        derivative of the penalty). ``record`` is passed to ``forward`` and ``backward``; the
+        Returns ``(outputs, data_loss, penalty)``; the objective being minimised is
+        ``data_loss + penalty`` (:meth:`penalty`). With ``l2 > 0`` each weight gradient also gets
+        ``l2 * W``, with ``l1 > 0`` also ``l1 * sign(W)`` (the derivatives of the two terms; at
+        ``W = 0`` the sign is 0). ``record`` is passed to ``forward`` and ``backward``; the
         outputs go into ``out`` when it is given. ``checked=True`` says ``x`` already passed
         :meth:`as_input` (``fit`` checks all rows once, not each batch).
         """
@@ -304,7 +321,12 @@ class Network:
                 for key in layer.regularized:
                     # d/dW (alpha/2 * sum W^2) = alpha * W
                     axpy(l2, layer.params[key], layer.grads[key])
-        return pred, data_loss, self.l2_penalty(l2)
+        if l1:
+            for layer in self.layers:
+                for key in layer.regularized:
+                    # d/dW (beta * sum |W|) = beta * sign(W)
+                    axpy(l1, np.sign(layer.params[key]), layer.grads[key])
+        return pred, data_loss, self.penalty(l2, l1)
 
     # ------------------------------------------------------------------ predictions
     def predict(

@@ -26,6 +26,8 @@ class Recipe:
     epochs: int = 100
     batch_size: int | None = 32
     l2: float = 0.0
+    l1: float = 0.0
+    features: tuple[str, ...] | None = None  # 2-column data: a Features brick first
     dropout: float = 0.0
     validation_fraction: float = 0.1
     standardize: bool = False  # tables: a Standardize brick first
@@ -38,6 +40,7 @@ class Recipe:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["hidden"] = list(self.hidden)
+        data["features"] = None if self.features is None else list(self.features)
         return data
 
 

@@ -49,8 +49,8 @@ class LayerTrace:
 
 @dataclass
 class Trace:
-    """One training step, recorded. ``loss = data_loss + l2_term``; ``loss_after`` is the same
-    objective on the same batch after the update (inference mode)."""
+    """One training step, recorded. ``loss = data_loss + l2_term + l1_term`` (Ridge and Lasso);
+    ``loss_after`` is the same objective on the same batch after the update (inference mode)."""
 
     X: np.ndarray
     target: np.ndarray
@@ -63,14 +63,17 @@ class Trace:
     optimizer: str
     data_loss_after: float
     l2_term_after: float
+    l1: float = 0.0
+    l1_term: float = 0.0
+    l1_term_after: float = 0.0
 
     @property
     def loss(self) -> float:
-        return self.data_loss + self.l2_term
+        return self.data_loss + self.l2_term + self.l1_term
 
     @property
     def loss_after(self) -> float:
-        return self.data_loss_after + self.l2_term_after
+        return self.data_loss_after + self.l2_term_after + self.l1_term_after
 
     def layer(self, name: str) -> LayerTrace:
         for layer in self.layers:
@@ -97,6 +100,8 @@ class Trace:
             "loss": self.loss,
             "loss_after": self.loss_after,
             "l2": self.l2,
+            "l1_term": self.l1_term,
+            "l1": self.l1,
             "learning_rate": self.learning_rate,
             "optimizer": self.optimizer,
             "layers": [
@@ -113,6 +118,7 @@ def trace(
     *,
     optimizer: Optimizer | None = None,
     l2: float = 0.0,
+    l1: float = 0.0,
 ) -> Trace:
     """Run one training step on the batch ``(X, y)`` and record everything.
 
@@ -127,7 +133,8 @@ def trace(
         layer.name: {k: v.copy() for k, v in layer.params.items()} for layer in network.layers
     }
     record: dict = {}
-    _, data_loss, l2_term = network.loss_and_gradients(loss, X, y, l2=l2, record=record)
+    _, data_loss, _ = network.loss_and_gradients(loss, X, y, l2=l2, l1=l1, record=record)
+    l2_term, l1_term = network.l2_penalty(l2), network.l1_penalty(l1)  # (before the update)
     layers = []
     for layer in network.layers:
         seen = record[layer.name]
@@ -170,4 +177,7 @@ def trace(
         optimizer=repr(optimizer),
         data_loss_after=loss.value(after, target),
         l2_term_after=network.l2_penalty(l2),
+        l1=l1,
+        l1_term=l1_term,
+        l1_term_after=network.l1_penalty(l1),
     )

@@ -114,6 +114,7 @@ def _learn(
     target: np.ndarray,
     *,
     l2: float,
+    l1: float = 0.0,
     out: np.ndarray | None = None,
     before_update: Callable[[float], None] | None = None,
     update_on_one_thread: bool = False,
@@ -121,7 +122,7 @@ def _learn(
     """The step itself, on a batch already checked: forward, loss, backward (every brick's
     ``grads``), then ``before_update(batch_loss)``, then the optimizer's update."""
     outputs, data_loss, l2_term = network.loss_and_gradients(
-        loss, x, target, l2=l2, out=out, checked=True
+        loss, x, target, l2=l2, l1=l1, out=out, checked=True
     )
     if before_update is not None:
         before_update(data_loss + l2_term)
@@ -138,15 +139,21 @@ def train_step(
     target: np.ndarray,
     *,
     l2: float = 0.0,
+    l1: float = 0.0,
+    before_update: Callable[[float], None] | None = None,
 ) -> tuple[np.ndarray, float, float]:
     """One step of learning on one batch: forward, loss, backward, update.
 
-    Returns ``(outputs, data_loss, l2_term)`` where ``outputs`` are the forward pass's outputs
-    before the update.
+    Returns ``(outputs, data_loss, penalty)`` where ``outputs`` are the forward pass's outputs
+    before the update and ``penalty`` the Ridge (``l2``) plus Lasso (``l1``) term.
+    ``before_update(loss)`` is called with the batch's loss once every gradient is filled,
+    before the optimizer moves a weight (an exception there leaves the weights as they were:
+    what :class:`~glassnet.diagnostics.TrainingGuard` relies on).
     """
     x = network.as_input(x)
     alone = products_on_one_thread(len(x), network.largest_weight_entries)
-    return _learn(network, loss, optimizer, x, target, l2=l2, update_on_one_thread=alone)
+    return _learn(network, loss, optimizer, x, target, l2=l2, l1=l1, before_update=before_update,
+                  update_on_one_thread=alone)  # fmt: skip
 
 
 def split_validation(
@@ -164,18 +171,20 @@ def evaluate(
     *,
     metrics: Sequence[str] | None = None,
     l2: float = 0.0,
+    l1: float = 0.0,
 ) -> dict[str, float]:
-    """Loss (plus the L2 term) and metrics of ``network`` on ``(X, y)``, in inference mode."""
+    """Loss (plus the L2 and L1 terms) and metrics of ``network`` on ``(X, y)``, in inference
+    mode."""
     loss = get_loss(loss)
     X = network.as_input(X, cast=not is_memory_mapped(X))
     y = check_targets(y, loss, len(X), network.out_features)
-    return _scores(network, loss, X, y, metrics, l2)
+    return _scores(network, loss, X, y, metrics, l2, l1)
 
 
-def _scores(network: Network, loss: Loss, X, y, metrics, l2: float) -> dict[str, float]:
+def _scores(network: Network, loss: Loss, X, y, metrics, l2: float, l1: float = 0.0) -> dict:
     """:func:`evaluate` on rows and targets already checked."""
     outputs = network.predict(X, checked=True)
-    logs = {"loss": loss.value(outputs, y) + network.l2_penalty(l2)}
+    logs = {"loss": loss.value(outputs, y) + network.penalty(l2, l1)}
     for name in metrics if metrics is not None else default_metrics(loss):
         logs[name] = get_metric(name)(outputs, y, network)
     return logs
@@ -192,6 +201,7 @@ def fit(
     batch_size: int | None = 32,
     shuffle: bool = True,
     l2: float = 0.0,
+    l1: float = 0.0,
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     validation_fraction: float | None = None,
     metrics: Sequence[str] | None = None,
@@ -221,6 +231,8 @@ def fit(
     batch_size : 1 (per-sample SGD), any N, or None (the full batch)
     shuffle : draw a new order of the rows each epoch
     l2 : Ridge strength ``alpha``: ``alpha/2 * sum(W**2)`` joins the loss, ``alpha * W`` the
+        weight gradients
+    l1 : Lasso strength ``beta``: ``beta * sum(|W|)`` joins the loss, ``beta * sign(W)`` the
         weight gradients
     validation_data : ``(X_val, y_val)``, evaluated after every epoch
     validation_fraction : instead, hold this random fraction of the rows apart for validation
@@ -254,8 +266,9 @@ def fit(
     epochs = check_positive_int(epochs, "epochs")
     if batch_size is not None:
         batch_size = check_positive_int(batch_size, "batch_size")
-    if not (isinstance(l2, (int, float)) and np.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    for name, strength in (("l2", l2), ("l1", l1)):
+        if not (isinstance(strength, (int, float)) and np.isfinite(strength) and strength >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {strength!r}")
     if validation_data is not None and validation_fraction is not None:
         raise ValueError("give validation_data or validation_fraction, not both")
     metric_names = list(metrics) if metrics is not None else default_metrics(loss)
@@ -277,7 +290,7 @@ def fit(
         *([TrainingGuard()] if guard else []),
         *([ProgressBar()] if progress else []),
     ]
-    run = _Training(state, data, batches, callbacks, l2=l2, schedule=schedule,
+    run = _Training(state, data, batches, callbacks, l2=l2, l1=l1, schedule=schedule,
                     metric_names=metric_names, checkpoint=checkpoint,
                     checkpoint_every=checkpoint_every)  # fmt: skip
     run.train(position, guard=guard)
@@ -357,9 +370,10 @@ class _Training:
     checkpoints around them."""
 
     def __init__(self, state: TrainingState, data: _TrainingData, batches: Batches, callbacks,
-                 *, l2, schedule, metric_names, checkpoint, checkpoint_every) -> None:  # fmt: skip
+                 *, l2, l1, schedule, metric_names, checkpoint,
+                 checkpoint_every) -> None:  # fmt: skip
         self.state, self.data, self.batches, self.callbacks = state, data, batches, callbacks
-        self.l2, self.schedule, self.checkpoint = l2, schedule, checkpoint
+        self.l2, self.l1, self.schedule, self.checkpoint = l2, l1, schedule, checkpoint
         self.checkpoint_every = checkpoint_every
         self.metric_names = metric_names
         self.metrics = {name: get_metric(name) for name in metric_names}
@@ -418,7 +432,7 @@ class _Training:
             for start, rows in batches.split(order, first):
                 self._each("on_batch_begin")
                 _learn(network, state.loss, state.optimizer, self.gather_x(self.data.X, rows),
-                       self.gather_y(self.data.y, rows), l2=self.l2,
+                       self.gather_y(self.data.y, rows), l2=self.l2, l1=self.l1,
                        out=outputs[start : start + batches.size],  # kept in the order rows come
                        before_update=self._after_backward)  # fmt: skip
                 total_loss += state.batch_loss * len(rows)
@@ -443,7 +457,8 @@ class _Training:
             logs[name] = metric(outputs, visited, network)
         if self.data.validation is not None:
             X_val, y_val = self.data.validation
-            val = _scores(network, state.loss, X_val, y_val, self.metric_names, self.l2)
+            val = _scores(network, state.loss, X_val, y_val, self.metric_names, self.l2,
+                          self.l1)  # fmt: skip
             logs.update({f"val_{key}": value for key, value in val.items()})
         logs["time"] = time.perf_counter() - started
         return logs

@@ -113,9 +113,9 @@ def command_explain(args: argparse.Namespace) -> int:
         title = f"One training step of {args.model} on {len(X)} rows of {args.input}"
     optimizer = get_optimizer("sgd", lr)
     for _ in range(args.steps - 1):
-        train_step(network, get_loss(loss), optimizer, X, y, l2=l2)
+        train_step(network, get_loss(loss), optimizer, X, y, l2=l2, l1=args.l1)
     steps, header = explain_step(
-        network, loss, X, y, learning_rate=lr, l2=l2, title=title, step=args.steps
+        network, loss, X, y, learning_rate=lr, l2=l2, l1=args.l1, title=title, step=args.steps
     )
     sys.stdout.write(render(steps, header, args.format))
     if args.format == "json":

@@ -8,6 +8,7 @@ import numpy as np
 
 from glassnet import __version__
 from glassnet.datasets import DATASETS
+from glassnet.features import FEATURES
 from glassnet.layers import HIDDEN_ACTIVATIONS
 from glassnet.schedules import SCHEDULES
 
@@ -104,6 +105,16 @@ def _add_train(commands) -> None:
     train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
     train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
     train.add_argument("--l2", type=non_negative_float, help="L2 (Ridge) strength")
+    train.add_argument("--l1", type=non_negative_float, help="L1 (Lasso) strength")
+    train.add_argument(
+        "--features",
+        nargs="+",
+        choices=list(FEATURES),
+        metavar="NAME",
+        help="for 2-column data: the columns the network sees, among "
+        + ", ".join(FEATURES)
+        + " (a Features brick the model carries)",
+    )
     train.add_argument("--dropout", type=probability, help="dropout after each hidden layer")
     train.add_argument(
         "--validation-fraction", type=probability, help="training rows held out (0: none)"
@@ -177,6 +188,7 @@ def _add_explain(commands) -> None:
     explain_.add_argument("--seed", type=int, default=0)
     explain_.add_argument("--lr", type=positive_float, help="learning rate (1.0; 0.01 for a model)")
     explain_.add_argument("--l2", type=non_negative_float, help="L2 strength (1e-4; 0 for a model)")
+    explain_.add_argument("--l1", type=non_negative_float, default=0.0, help="L1 strength (0)")
     explain_.add_argument("--steps", type=positive_int, default=1, help="show the last of K steps")
     explain_.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     explain_.add_argument("--rows", type=positive_int, default=4, help="rows of INPUT to use (4)")

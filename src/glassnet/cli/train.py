@@ -13,6 +13,7 @@ import numpy as np
 from glassnet import __version__, machine
 from glassnet.cli.data import TUTORIAL_DATASET, load_dataset, metric_text, targets_for_loss
 from glassnet.datasets import Dataset
+from glassnet.features import with_features
 from glassnet.io import save
 from glassnet.metrics import task_metrics
 from glassnet.network import mlp
@@ -79,6 +80,8 @@ def _recipe(name: str, args: argparse.Namespace):
         optimizer=args.optimizer,
         schedule=args.schedule,
         l2=args.l2,
+        l1=args.l1,
+        features=tuple(args.features) if args.features else None,
         dropout=args.dropout,
         validation_fraction=args.validation_fraction,
         scale_target=args.scale_target,
@@ -95,9 +98,13 @@ def _network(name: str, args: argparse.Namespace, recipe, data: Dataset):
         print(f"glassnet: note: empty cells of text columns are filled with their most frequent "
               f"category, not a {args.missing}", file=sys.stderr)  # fmt: skip
     width = OneHot(data.n_features, categories).out_width if categories else data.n_features
+    if recipe.features:
+        width = len(recipe.features)
     network = mlp([width, *recipe.hidden, data.n_outputs], activation=recipe.activation,
                   output=recipe.output, init=recipe.init, dropout=recipe.dropout,
                   seed=args.seed)  # fmt: skip
+    if recipe.features:
+        return _with_features(name, args, recipe, data, network, categories)
     if recipe.standardize:  # tables: the scaling is part of the network
         scale_target = recipe.scale_target and data.task == "regression"
         return scaled(
@@ -112,6 +119,19 @@ def _network(name: str, args: argparse.Namespace, recipe, data: Dataset):
     return network
 
 
+def _with_features(name: str, args, recipe, data: Dataset, network, categories):
+    """``network`` behind a Features brick (and, for a table, a Standardize of its columns)."""
+    if data.n_features != 2 or categories or len(data.input_shape) != 1:
+        raise ValueError(f"--features makes columns of two numeric coordinates (x1, x2); {name} "
+                         f"has {data.n_features} feature columns")  # fmt: skip
+    if args.missing != "error":
+        raise ValueError("--features and --missing cannot be combined: fill the table first")
+    if recipe.standardize and recipe.scale_target and data.task == "regression":
+        network = scaled(network, targets=data.y_train)
+    inputs = data.X_train if recipe.standardize else None
+    return with_features(network, recipe.features, inputs=inputs)
+
+
 def _print_plan(data: Dataset, network, loss: str, recipe) -> None:
     """What is about to be trained, on what and on which machine."""
     print(f"glassnet {__version__}: {data.description}")
@@ -120,7 +140,8 @@ def _print_plan(data: Dataset, network, loss: str, recipe) -> None:
     print(f"{len(data.X_train):,} training rows, {len(data.X_test):,} test rows{where}")
     print(network.summary())
     print(
-        f"loss {loss}{f' + L2 (alpha={recipe.l2:g})' if recipe.l2 else ''}; "
+        f"loss {loss}{f' + L2 (alpha={recipe.l2:g})' if recipe.l2 else ''}"
+        f"{f' + L1 (beta={recipe.l1:g})' if recipe.l1 else ''}; "
         f"{recipe.optimizer}, learning rate {recipe.lr:g} ({recipe.schedule}), batch size "
         f"{recipe.batch_size or 'full'}, {recipe.epochs} epochs"
     )
@@ -167,6 +188,7 @@ def _fit(network, args: argparse.Namespace, recipe, data: Dataset, loss: str, ca
         epochs=recipe.epochs,
         batch_size=recipe.batch_size,
         l2=recipe.l2,
+        l1=recipe.l1,
         schedule=get_schedule(recipe.schedule, recipe.lr, recipe.epochs),
         validation_fraction=recipe.validation_fraction or None,
         metrics=task_metrics(data.task),

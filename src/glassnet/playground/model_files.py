@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from glassnet.features import Features
 from glassnet.io import ModelFileError, archive_bytes, model_contents, network_from, read_archive
 from glassnet.layers import ACTIVATIONS, Dense
 from glassnet.network import Network
@@ -20,15 +21,19 @@ from glassnet.playground.settings import (
     SettingsError,
     parse_settings,
 )
-from glassnet.preprocessing import Standardize
+from glassnet.preprocessing import Rescale, Standardize
 
 
-def points_csv(points: list[list[float]]) -> str:
-    """Custom points as the CSV table ``glassnet train points.csv --target label`` reads."""
+def points_csv(points: list[list[float]], class_names: list[str] = ()) -> str:
+    """Custom points as the CSV table ``glassnet train points.csv --target label`` reads: a
+    class's own name when the points have ``class_names``, else the number (a class's index, or
+    the value of a regression target)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["x1", "x2", "label"])
-    writer.writerows([[repr(x1), repr(x2), int(label)] for x1, x2, label in points])
+    for x1, x2, label in points:
+        target = class_names[int(label)] if class_names else repr(label)
+        writer.writerow([repr(x1), repr(x2), target])
     return out.getvalue()
 
 
@@ -38,7 +43,7 @@ def model_file(network: Network, s: Settings, epochs: int) -> dict:
     dataset = "points.csv" if s.dataset == "custom" else s.dataset
     command = ["glassnet", "train", dataset]
     if s.dataset == "custom":
-        command += ["--target", "label", "--task", "classification"]
+        command += ["--target", "label", "--task", s.custom_task]
     else:
         command += ["--n-samples", str(s.n_samples)]
         if s.dataset != "xor":
@@ -46,8 +51,10 @@ def model_file(network: Network, s: Settings, epochs: int) -> dict:
     command += ["--test-fraction", f"{s.test_fraction:g}"]
     if s.hidden:
         command += ["--hidden", *map(str, s.hidden)]
+    if s.features != ["x1", "x2"]:
+        command += ["--features", *s.features]
     command += ["--activation", s.activation, "--loss", s.loss, "--optimizer", s.optimizer,
-                "--lr", f"{s.learning_rate:g}", "--l2", f"{s.l2:g}",
+                "--lr", f"{s.learning_rate:g}", "--l2", f"{s.l2:g}", "--l1", f"{s.l1:g}",
                 "--batch-size", str(s.batch_size), "--epochs", str(max(1, epochs)),
                 "--schedule", "constant", "--validation-fraction", "0",
                 "--seed", str(s.seed), "--save", "model.npz"]  # fmt: skip
@@ -59,13 +66,14 @@ def model_file(network: Network, s: Settings, epochs: int) -> dict:
         "epochs": epochs,
     }
     if s.dataset == "custom":
-        result["points_csv"] = points_csv(s.points)
+        result["points_csv"] = points_csv(s.points, s.class_names)
     return result
 
 
-#: The most bricks a model the page can show has: its input scaling, then a Dense layer and an
-#: activation for each of at most :data:`MAX_LAYERS` hidden layers and the output layer.
-MAX_BRICKS = 1 + 2 * (MAX_LAYERS + 1)
+#: The most bricks a model the page can show has: its feature columns and input scaling, then a
+#: Dense layer and an activation for each of at most :data:`MAX_LAYERS` hidden layers and the
+#: output layer, then a target scaling.
+MAX_BRICKS = 2 + 2 * (MAX_LAYERS + 1) + 1
 
 
 def read_model(data: bytes) -> Network:
@@ -96,11 +104,15 @@ def read_model(data: bytes) -> Network:
 
 
 def _check_showable(network: Network) -> None:
-    """Refuse a network the page cannot draw: other than [input scaling], then Dense layers,
-    each followed by at most one activation."""
+    """Refuse a network the page cannot draw: other than [feature columns] [input scaling],
+    then Dense layers, each followed by at most one activation, then [target scaling]."""
     layers = network.layers
+    if isinstance(layers[0], Features):
+        layers = layers[1:]
     if isinstance(layers[0], Standardize):
         layers = layers[1:]
+    if isinstance(layers[-1], Rescale):
+        layers = layers[:-1]
     for position, layer in enumerate(layers):
         if not isinstance(layer, (Dense, *ACTIVATIONS.values())):
             raise SettingsError(f"the playground cannot show a {type(layer).__name__} brick")
@@ -115,10 +127,13 @@ def settings_for(settings: Settings, network: Network) -> Settings:
     """``settings`` with the architecture of ``network`` (a loaded model)."""
     hidden = [layer.fan_out for layer in network.layers if isinstance(layer, Dense)][:-1]
     names = {cls: name for name, cls in ACTIVATIONS.items()}
-    activations = [names[type(layer)] for layer in network.layers[:-1]
-                   if not isinstance(layer, Dense) and not layer.is_scaling]  # fmt: skip
+    activations = [names[type(layer)] for layer in network.layers
+                   if type(layer) in names and layer is not network.layers[-1]]  # fmt: skip
     activation = activations[0] if activations else settings.activation
     loss = network.metadata.get("loss", settings.loss)
+    first = network.layers[0]
+    features = first.names if isinstance(first, Features) else ["x1", "x2"]
     values = {**asdict(settings), "hidden": hidden, "activation": activation,
-              "loss": loss if loss in LOSSES else settings.loss}  # fmt: skip
+              "loss": loss if loss in LOSSES else settings.loss,
+              "features": features}  # fmt: skip
     return parse_settings(values)

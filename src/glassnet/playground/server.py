@@ -44,7 +44,6 @@ import asyncio
 import base64
 import binascii
 import json
-import math
 import socket
 import time
 from collections.abc import Iterable
@@ -62,6 +61,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from glassnet._checks import is_finite_real, is_whole
 from glassnet.layers import HIDDEN_ACTIVATIONS
 from glassnet.network import Network
+from glassnet.playground.picture import as_json
 from glassnet.playground.session import Session
 from glassnet.playground.settings import Settings, SettingsError, parse_settings
 
@@ -75,24 +75,6 @@ MIN_SECONDS_BETWEEN_PICTURES = 1 / 30
 MAX_COORDINATE = 1000.0
 #: The host names a local server answers to, whatever address it listens on.
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
-
-
-def as_json(message: dict) -> str:
-    """``message`` as strict JSON: a number that overflowed (inf, NaN) becomes ``null``."""
-    try:
-        return json.dumps(message, allow_nan=False)
-    except ValueError:
-        return json.dumps(_without_non_finite(message), allow_nan=False)
-
-
-def _without_non_finite(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _without_non_finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_without_non_finite(item) for item in value]
-    return value
 
 
 class _RateLimit:
@@ -125,10 +107,14 @@ class Connection:
         self.limit = _RateLimit(MESSAGES_PER_SECOND)
 
     async def send(self, message: dict) -> None:
-        if message["type"] == "state":
-            self.in_flight += 1
-            self.last_picture = time.monotonic()
         await self.websocket.send_text(as_json(message))
+
+    async def send_picture(self, session: Session) -> None:
+        """The run's picture, a binary message (see :mod:`glassnet.playground.picture`)."""
+        picture = await asyncio.to_thread(session.picture)
+        self.in_flight += 1
+        self.last_picture = time.monotonic()
+        await self.websocket.send_bytes(picture)
 
     async def error(self, message: str) -> None:
         await self.send({"type": "error", "message": message})
@@ -145,7 +131,10 @@ class Connection:
                     continue
                 session = self.session
                 await asyncio.to_thread(session.train_for, TRAIN_SECONDS_PER_PICTURE, self.batches)
-                await self.send(await asyncio.to_thread(session.snapshot))
+                await self.send_picture(session)
+                if session.diverged is not None:  # the guard stopped the run: its picture says why
+                    self.playing = False
+                    await self.send({"type": "playing", "playing": False})
             await asyncio.sleep(0)  # let the messages from the page in
 
     async def handle(self, text: str) -> None:
@@ -188,7 +177,7 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
             await self.send({"type": "settings", "settings": vars(session.settings)})
             await self.send(session.points())
-            await self.send(await asyncio.to_thread(session.snapshot))
+            await self.send_picture(session)
 
     async def on_configure(self, message: dict) -> None:
         settings = parse_settings(message.get("settings", {}))
@@ -221,7 +210,7 @@ class Connection:
         self.playing = False
         async with self.lock:  # after the picture in flight: the last picture, then "paused"
             if self.session is not None:
-                await self.send(await asyncio.to_thread(self.session.snapshot))
+                await self.send_picture(self.session)
             await self.send({"type": "playing", "playing": False})
 
     async def on_step(self, message: dict) -> None:
@@ -229,7 +218,7 @@ class Connection:
         self.playing = False
         async with self.lock:
             await asyncio.to_thread(session.train_one_batch)
-            await self.send(await asyncio.to_thread(session.snapshot))
+            await self.send_picture(session)
             await self.send({"type": "playing", "playing": False})
 
     async def on_explain(self, message: dict) -> None:

@@ -20,7 +20,9 @@ import numpy as np
 from glassnet._checks import is_whole
 from glassnet.batches import Batches
 from glassnet.datasets import Dataset, load, one_hot
+from glassnet.diagnostics import TrainingDiverged, TrainingGuard
 from glassnet.explain import explain_step, to_json
+from glassnet.features import with_features
 from glassnet.gradcheck import central_difference
 from glassnet.layers import Dense, Layer
 from glassnet.losses import get_loss
@@ -28,12 +30,13 @@ from glassnet.metrics import r2
 from glassnet.network import Network, mlp
 from glassnet.optim import get_optimizer
 from glassnet.playground.model_files import model_file, points_csv, read_model, settings_for
+from glassnet.playground.picture import encode, quantised
 from glassnet.playground.settings import (
     Settings,
     SettingsError,
 )
 from glassnet.preprocessing import scaled
-from glassnet.train import train_step
+from glassnet.train import History, TrainingState, train_step
 
 #: Resolution of the decision-boundary picture and of each neuron's small picture.
 GRID = 48
@@ -52,10 +55,7 @@ class Session:
         self.y_test = self._targets(self.data.y_test)
         self.loss = get_loss(settings.loss)
         if network is None:
-            sizes = [2, *settings.hidden, self.data.n_outputs]
-            network = mlp(sizes, activation=settings.activation, seed=settings.seed)
-            if settings.dataset == "custom":  # clicked points: any scale, standardised inside
-                network = scaled(network, inputs=self.X_train)
+            network = self._new_network()
         elif network.out_features != self.data.n_outputs:
             raise SettingsError(
                 f"the model has {network.out_features} outputs; this data set needs "
@@ -73,16 +73,33 @@ class Session:
         self.step = 0
         self.curve: list[list[float]] = []
         self.retuned = False
+        self.diverged: str | None = None  # the guard's message, once it stopped the run
+        self._guard, self._guard_state = self._make_guard()
         self._grid = self._make_grid()
+
+    def _new_network(self) -> Network:
+        """The network ``glassnet train`` builds for these settings (see :meth:`model_file`):
+        the chosen feature columns first, and for custom points (of any scale) a Standardize
+        of them; a Rescale of custom regression targets last."""
+        s = self.settings
+        sizes = [len(s.features), *s.hidden, self.data.n_outputs]
+        network = mlp(sizes, activation=s.activation, seed=s.seed)
+        custom = s.dataset == "custom"
+        if custom and self.data.task == "regression":
+            network = scaled(network, targets=self.data.y_train)
+        if s.features != ["x1", "x2"]:
+            return with_features(network, s.features, inputs=self.X_train if custom else None)
+        return scaled(network, inputs=self.X_train) if custom else network
 
     # ------------------------------------------------------------------ data
     def _load_data(self) -> Dataset:
         s = self.settings
         if s.dataset == "custom":
+            task = s.custom_task
             with tempfile.TemporaryDirectory() as directory:
                 path = Path(directory) / "points.csv"
-                path.write_text(points_csv(s.points))
-                return load(str(path), target="label", task="classification",
+                path.write_text(points_csv(s.points, s.class_names))
+                return load(str(path), target="label", task=task,
                             test_fraction=s.test_fraction, seed=s.seed)  # fmt: skip
         return load(s.dataset, n_samples=s.n_samples, test_fraction=s.test_fraction, seed=s.seed,
                     noise=None if s.dataset == "xor" else s.noise)  # fmt: skip
@@ -103,6 +120,7 @@ class Session:
             "test_fraction": s.test_fraction,
             "input_shape": [2],
             "feature_names": ["x1", "x2"],
+            "features": list(s.features),
         }
         if s.dataset != "custom":
             meta["n_samples"] = s.n_samples
@@ -125,7 +143,7 @@ class Session:
     # ------------------------------------------------------------------ settings while running
     #: The settings that leave the network and the data as they are: they apply to the running
     #: network (its weights and its place in the epoch kept).
-    TUNABLE = ("learning_rate", "l2", "batch_size", "optimizer")
+    TUNABLE = ("learning_rate", "l2", "l1", "batch_size", "optimizer")
 
     def can_retune(self, settings: Settings) -> bool:
         """Whether ``settings`` differ from this run's in :data:`TUNABLE` ones only."""
@@ -146,15 +164,42 @@ class Session:
         return ("; ".join(changes) or "nothing changed") + ": the run goes on with its weights"
 
     # ------------------------------------------------------------------ training
+    def _make_guard(self) -> tuple[TrainingGuard, TrainingState]:
+        """``fit``'s guard against divergence, watching this run's steps as it watches fit's."""
+        state = TrainingState(self.network, self.loss, self.optimizer, History(), epochs=0,
+                              batches_per_epoch=self.batches.per_epoch)  # fmt: skip
+        largest = float(np.max(np.abs(self.X_train)))
+        state.extra["input_scale"] = lambda: largest
+        state.extra["target_scale"] = lambda: (
+            0.0 if self.classification else float(np.max(np.abs(self.y_train)))
+        )
+        guard = TrainingGuard()
+        guard.on_train_begin(state)
+        return guard, state
+
+    def _check_step(self, batch_loss: float) -> None:
+        state = self._guard_state
+        state.optimizer, state.epoch, state.step = self.optimizer, self.epoch, self.step
+        state.batch_loss = batch_loss
+        self._guard.on_backward_end(state)
+
     def train_one_batch(self) -> None:
-        """One mini-batch: the rows ``fit`` would take next (a new permutation each epoch)."""
+        """One mini-batch: the rows ``fit`` would take next (a new permutation each epoch).
+        Once the guard has stopped the run (:attr:`diverged`), it trains no more."""
+        if self.diverged is not None:
+            return
         n = len(self.X_train)
         if self.order is None:
             self.order = self.batches.new_order()
             self.position = 0
         rows = self.order[self.position : self.position + self.batch]
-        train_step(self.network, self.loss, self.optimizer, self.X_train[rows], self.y_train[rows],
-                   l2=self.settings.l2)  # fmt: skip
+        try:
+            train_step(self.network, self.loss, self.optimizer, self.X_train[rows],
+                       self.y_train[rows], l2=self.settings.l2, l1=self.settings.l1,
+                       before_update=self._check_step)  # fmt: skip
+        except TrainingDiverged as stop:  # the weights are those before the bad step
+            self.diverged = str(stop)
+            return
         self.step += 1
         self.position += self.batch
         if self.position >= n:
@@ -168,7 +213,7 @@ class Session:
         deadline = time.perf_counter() + seconds
         for _ in range(max_steps):
             self.train_one_batch()
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or self.diverged is not None:
                 break
 
     def _record_curve(self) -> None:
@@ -184,14 +229,15 @@ class Session:
     # ------------------------------------------------------------------ what the page shows
     def _loss_of(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         outputs = self.network.predict(X, checked=True)  # a run that diverged shows NaN
-        value = self.loss.value(outputs, y) + self.network.l2_penalty(self.settings.l2)
+        value = self.loss.value(outputs, y) + self.network.penalty(self.settings.l2,
+                                                                   self.settings.l1)  # fmt: skip
         return float(value), outputs
 
     def stats(self) -> dict:
         train_loss, train_out = self._loss_of(self.X_train, self.y_train)
         test_loss, test_out = self._loss_of(self.X_test, self.y_test)
         stats = {"train_loss": train_loss, "test_loss": test_loss, "epoch": self.epochs_done,
-                 "step": self.step}  # fmt: skip
+                 "step": self.step, "diverged": self.diverged}  # fmt: skip
         if self.classification:
             k = self.data.n_outputs
             predicted_train = self.network.output_to_classes(train_out)
@@ -206,42 +252,66 @@ class Session:
             stats["test_r2"] = r2(test_out, self.data.y_test)
         return {key: _finite(value) for key, value in stats.items()}
 
-    def snapshot(self) -> dict:
-        """Everything the page draws after a step (numbers rounded to what a picture needs)."""
+    def dead_units(self) -> list[dict]:
+        """For each hidden brick that stops learning by dying (ReLU): how many of its units give
+        0 for every training point (no gradient reaches their weights), when any do."""
+        record: dict = {}
+        self.network.forward(self.X_train, record=record)
+        dead = []
+        for layer in self.network.layers:
+            if layer.stuck_when == "dead":
+                out = record[layer.name]["output"]
+                count = int(np.sum(~(out > 0).any(axis=0)))
+                if count:
+                    dead.append({"layer": layer.name, "dead": count, "of": out.shape[1]})
+        return dead
+
+    def snapshot(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Everything the page draws after a step: the small parts as JSON-able values and the
+        large ones as arrays by their place in the message (see :mod:`.picture`)."""
         record: dict = {}
         outputs = self.network.forward(self._grid["inputs"], record=record)
+        arrays: dict[str, np.ndarray] = {}
         if self.classification:
             proba = self.network.output_to_proba(outputs)
-            boundary = {"classes": np.argmax(proba, axis=1).tolist(),
-                        "confidence": _rounded(np.max(proba, axis=1), 3)}  # fmt: skip
+            arrays["boundary.classes"] = np.argmax(proba, axis=1).astype(np.uint8)
+            arrays["boundary.confidence"] = np.rint(np.max(proba, axis=1) * 255).astype(np.uint8)
         else:
-            boundary = {"values": _rounded(outputs[:, 0], 4)}
+            arrays["boundary.values"] = _float32(outputs[:, 0])
         step = GRID // NEURON_GRID
         neurons = []
         for layer in self.network.layers[:-1]:
             if layer.params or layer.is_scaling:  # neurons are shown after their activation
                 continue
             values = record[layer.name]["output"].reshape(GRID, GRID, -1)[::step, ::step]
-            neurons.append({"layer": layer.name, "kind": type(layer).__name__,
-                            "maps": [_rounded(values[:, :, j].ravel(), 3)
-                                     for j in range(values.shape[2])]})  # fmt: skip
+            maps, scale = quantised(values.reshape(NEURON_GRID * NEURON_GRID, -1).T)
+            k = len(neurons)
+            arrays[f"neurons.{k}.maps"], arrays[f"neurons.{k}.maps_scale"] = maps, scale
+            neurons.append({"layer": layer.name, "kind": type(layer).__name__})
         weights = []
-        for layer in self.network.layers:
-            if isinstance(layer, Dense):
-                weights.append({"layer": layer.name,
-                                "W": _rounded(layer.params["W"], 5),
-                                "b": _rounded(layer.params["b"], 5),
-                                "dW": _rounded(layer.grads["W"], 6),
-                                "db": _rounded(layer.grads["b"], 6)})  # fmt: skip
-        return {
+        for k, layer in enumerate(self.dense_layers()):
+            weights.append({"layer": layer.name, "symbol": str(k + 1)})
+            for key, array in (("W", layer.params["W"]), ("b", layer.params["b"]),
+                               ("dW", layer.grads["W"]), ("db", layer.grads["b"])):  # fmt: skip
+                arrays[f"weights.{k}.{key}"] = _float32(array)
+        message = {
             "type": "state",
-            "stats": self.stats(),
+            "stats": {**self.stats(), "dead_units": self.dead_units()},
             "curve": self.curve,
-            "boundary": boundary,
+            "boundary": {},
             "neurons": neurons,
             "weights": weights,
             "architecture": self.architecture(),
         }
+        return message, arrays
+
+    def picture(self) -> bytes:
+        """:meth:`snapshot` as one binary message (:func:`.picture.encode`)."""
+        return encode(*self.snapshot())
+
+    def dense_layers(self) -> list[Dense]:
+        """The Dense layers in order: the k-th holds ``Wk`` and ``bk`` (explain's names)."""
+        return [layer for layer in self.network.layers if isinstance(layer, Dense)]
 
     def architecture(self) -> list[dict]:
         return [{"name": layer.name, "kind": type(layer).__name__, **_sizes(layer)}
@@ -264,6 +334,7 @@ class Session:
             "extent": {"low": self._grid["low"], "high": self._grid["high"]},
             "classification": self.classification,
             "classes": self.data.n_outputs if self.classification else 0,
+            "class_names": self.data.class_names if self.classification else [],
         }
 
     # ------------------------------------------------------------------ explaining a step
@@ -280,9 +351,14 @@ class Session:
         network = self.network.copy()
         steps, header = explain_step(network, self.loss, X, y,
                                      learning_rate=self.settings.learning_rate,
-                                     l2=self.settings.l2,
+                                     l2=self.settings.l2, l1=self.settings.l1,
                                      title="One training step on the chosen point")  # fmt: skip
         result = {"type": "explanation", **json.loads(to_json(steps, header))}
+        result["title"] = "One step on the chosen point, worked out on a copy of the network"
+        result["about"] = [line for line in result["about"] if not line.startswith("this is step")]
+        result["about"].append("the running network does not take this step: it shows the "
+                               "arithmetic of one, on one point")  # fmt: skip
+        result["point"], result["label"] = [float(v) for v in point], label
         if weight is not None:
             result["weight"] = self._finite_difference(X, y, weight)
         return result
@@ -297,18 +373,20 @@ class Session:
         ):
             raise SettingsError(f"no {key}{list(index)} in {layer.name} (shape {list(shape)})")
         network = self.network.astype(np.float64)
-        loss, l2 = self.loss, self.settings.l2
-        network.loss_and_gradients(loss, X, y, l2=l2)
+        loss, l2, l1 = self.loss, self.settings.l2, self.settings.l1
+        network.loss_and_gradients(loss, X, y, l2=l2, l1=l1)
         twin = network.layers[self.network.layers.index(layer)]
         analytic = float(twin.grads[key][index])
         original = float(twin.params[key][index])
 
         def objective() -> float:
-            return loss.value(network.forward(X, training=True), y) + network.l2_penalty(l2)
+            return loss.value(network.forward(X, training=True), y) + network.penalty(l2, l1)
 
         numeric = central_difference(objective, twin.params[key], index, eps=1e-6)
         scale = max(abs(analytic), abs(numeric), 1e-12)
-        return {"name": f"{layer.name}.{key}[{', '.join(map(str, index))}]",
+        symbol = f"{key}{self.dense_layers().index(layer) + 1}"  # W2: explain's name for it
+        return {"name": f"{symbol}[{', '.join(map(str, index))}]", "symbol": symbol,
+                "bias": key == "b", "row": None if key == "b" else index[0], "col": index[-1],
                 "value": original, "analytic": analytic, "numeric": numeric,
                 "relative_error": abs(analytic - numeric) / scale}  # fmt: skip
 
@@ -340,9 +418,10 @@ def _sizes(layer: Layer) -> dict:
     return {"fan_in": layer.fan_in, "fan_out": layer.fan_out} if isinstance(layer, Dense) else {}
 
 
-def _rounded(values: np.ndarray, decimals: int) -> list:
-    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
-    return np.round(values, decimals).tolist()
+def _float32(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32 for the page, an overflow shown as the largest float32."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.nan_to_num(np.clip(values, -3e38, 3e38), nan=0.0).astype(np.float32)
 
 
 def _finite(value):

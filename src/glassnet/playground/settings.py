@@ -22,6 +22,10 @@ MAX_NEURONS = 16
 MAX_SAMPLES = 2000
 MAX_POINTS = 2000
 MAX_CLASSES = 4
+#: What custom points' third number is: a class (0 to 3) or a value to predict.
+CUSTOM_TASKS = ("classification", "regression")
+#: The largest custom regression target the page takes.
+MAX_TARGET = 1e6
 
 
 class SettingsError(ValueError):
@@ -41,10 +45,20 @@ class Settings:
     loss: str = "cross_entropy"
     learning_rate: float = 0.03
     l2: float = 0.0
+    l1: float = 0.0
     batch_size: int = 10
     optimizer: str = "sgd"
     seed: int = 0
+    features: list[str] = field(default_factory=lambda: ["x1", "x2"])  # see glassnet.features
     points: list[list[float]] = field(default_factory=list)  # custom: [x1, x2, label]
+    custom_task: str = "classification"
+    class_names: list[str] = field(default_factory=list)  # custom: the labels' own names
+
+    @property
+    def is_regression(self) -> bool:
+        """Whether the run predicts values (the surface, or custom points with values)."""
+        custom_values = self.dataset == "custom" and self.custom_task == "regression"
+        return self.dataset in REGRESSION or custom_values
 
 
 def parse_settings(raw: object) -> Settings:
@@ -66,17 +80,27 @@ def parse_settings(raw: object) -> Settings:
         loss=_choice(values, "loss", LOSSES),
         learning_rate=_number(values, "learning_rate", 1e-6, 10.0),
         l2=_number(values, "l2", 0.0, 1.0),
+        l1=_number(values, "l1", 0.0, 1.0),
         batch_size=_integer(values, "batch_size", 1, 512),
         optimizer=_choice(values, "optimizer", OPTIMIZERS),
         seed=_integer(values, "seed", 0, 2**31 - 1),
-        points=_points(values["points"]),
+        features=_features(values["features"]),
+        custom_task=_choice(values, "custom_task", CUSTOM_TASKS),
+        class_names=_class_names(values["class_names"]),
     )
-    if settings.dataset in REGRESSION and settings.loss != "mse":
+    settings.points = _points(values["points"], settings.custom_task == "regression")
+    if settings.is_regression and settings.loss != "mse":
         raise SettingsError(f"the {settings.dataset} data set is regression: use the mse loss")
-    if settings.dataset == "custom":
+    if settings.dataset == "custom" and settings.custom_task == "classification":
         labels = {int(point[2]) for point in settings.points}
         if len(settings.points) < 10 or len(labels) < 2:
             raise SettingsError("custom data needs at least 10 points of at least 2 classes")
+        if settings.class_names and max(labels) >= len(settings.class_names):
+            raise SettingsError(f"a point's label {max(labels)} has no name among "
+                                f"{len(settings.class_names)} class names")  # fmt: skip
+    if settings.dataset == "custom" and settings.custom_task == "regression":
+        if len(settings.points) < 10:
+            raise SettingsError("custom data needs at least 10 points")
     return settings
 
 
@@ -116,7 +140,7 @@ def _hidden(value: object) -> list[int]:
     return list(value)
 
 
-def _points(value: object) -> list[list[float]]:
+def _points(value: object, regression: bool) -> list[list[float]]:
     if not isinstance(value, list) or len(value) > MAX_POINTS:
         raise SettingsError(f"points must be a list of at most {MAX_POINTS} [x1, x2, label]")
     points = []
@@ -125,7 +149,33 @@ def _points(value: object) -> list[list[float]]:
         ok = ok and all(is_finite_real(v) for v in point)
         if not ok or not -10 <= point[0] <= 10 or not -10 <= point[1] <= 10:
             raise SettingsError(f"each point must be [x1, x2, label] with |x| <= 10; got {point!r}")
+        if regression:
+            if not abs(point[2]) <= MAX_TARGET:
+                raise SettingsError(f"point targets must lie within +-{MAX_TARGET:g}; "
+                                    f"got {point[2]!r}")  # fmt: skip
+            points.append([float(point[0]), float(point[1]), float(point[2])])
+            continue
         if point[2] not in range(MAX_CLASSES):
             raise SettingsError(f"point labels must be 0 to {MAX_CLASSES - 1}; got {point[2]!r}")
         points.append([float(point[0]), float(point[1]), int(point[2])])
     return points
+
+
+def _features(value: object) -> list[str]:
+    from glassnet.features import FEATURES
+
+    if (not isinstance(value, list) or not 1 <= len(value) <= len(FEATURES)
+            or not all(isinstance(name, str) and name in FEATURES for name in value)
+            or len(set(value)) != len(value)):  # fmt: skip
+        raise SettingsError(f"features must be a list of distinct names among "
+                            f"{', '.join(FEATURES)}; got {value!r}")  # fmt: skip
+    return [name for name in FEATURES if name in value]  # in the one order the brick keeps
+
+
+def _class_names(value: object) -> list[str]:
+    if (not isinstance(value, list) or len(value) > MAX_CLASSES
+            or not all(isinstance(name, str) and 0 < len(name) <= 40 for name in value)
+            or len(set(value)) != len(value)):  # fmt: skip
+        raise SettingsError(f"class_names must be at most {MAX_CLASSES} distinct names of 1 "
+                            "to 40 characters")  # fmt: skip
+    return list(value)
