@@ -309,3 +309,24 @@ def test_settings_change_during_play_keeps_playing(client):
         later, _ = receive_until(socket, "state")
         socket.send_text(json.dumps({"type": "pause"}))
         assert later["stats"]["step"] > first["stats"]["step"]  # still the same run, playing
+
+
+def test_a_picture_is_compact_and_holds_the_runs_numbers():
+    session = Session(parse_settings({"hidden": [16] * 6}))
+    session.train_for(0.05, 20)
+    data = session.picture()
+    assert len(data) < 100_000  # as JSON it was 450 KB
+    picture = decode(data)
+    for entry, layer in zip(picture["weights"], session.dense_layers(), strict=True):
+        np.testing.assert_array_equal(entry["W"], layer.params["W"])  # float32 as trained
+        np.testing.assert_array_equal(entry["dW"], layer.grads["W"])
+    record: dict = {}
+    session.network.forward(session._grid["inputs"], record=record)
+    tanh = record["tanh3"]["output"].reshape(48, 48, -1)[::2, ::2].reshape(576, -1).T
+    maps = picture["neurons"][2]["maps"]
+    scale = np.abs(tanh).max(axis=1, keepdims=True)
+    assert maps.shape == (16, 576) and np.all(np.abs(maps - tanh) <= scale / 254 + 1e-7)
+    proba = session.network.output_to_proba(session.network.forward(session._grid["inputs"]))
+    np.testing.assert_array_equal(picture["boundary"]["classes"], proba.argmax(axis=1))
+    assert np.all(np.abs(picture["boundary"]["confidence"] - proba.max(axis=1)) <= 1 / 510 + 1e-7)
+    assert picture["stats"]["dead_units"] == [] and picture["stats"]["diverged"] is None

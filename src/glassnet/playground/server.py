@@ -1,16 +1,20 @@
 """The playground's web server: one page, its assets, and a WebSocket per learner.
 
-Protocol (JSON text messages). The page sends ``{"type": ...}``:
+Protocol. The page sends JSON text messages ``{"type": ...}``; the server answers with JSON
+text, except for pictures (``state``), which are binary: a JSON header and typed arrays (see
+:mod:`glassnet.playground.picture`, about 70 KB for the largest network).
 
 ``configure`` ``{"settings": {...}}``
     build a new run (see :class:`~glassnet.playground.session.Settings`); answered with
     ``points`` (the data) and ``state`` (the first picture). When only the learning rate, L2,
-    batch size or optimizer changed, the running network takes them instead (playing goes on):
-    answered with ``settings`` and a ``note`` saying what changed. A new run after a first one
-    also gets a ``note``.
+    L1, batch size or optimizer changed, the running network takes them instead (playing goes
+    on): answered with ``settings`` and a ``note`` saying what changed. A new run after a first
+    one also gets a ``note``.
 ``play`` ``{"batches": n}`` / ``pause``
     train continuously, sending a ``state`` after every ``n`` mini-batches (1 to 5000, default
-    10; at most 0.2 s of training per picture), or stop.
+    10; at most 0.2 s of training per picture), or stop. A ``play`` while playing changes ``n``.
+    When the guard against divergence stops the run, its picture carries the guard's message
+    (``stats.diverged``) and playing stops.
 ``step``
     train exactly one mini-batch; answered with ``state``.
 ``reset``
@@ -109,9 +113,15 @@ class Connection:
     async def send(self, message: dict) -> None:
         await self.websocket.send_text(as_json(message))
 
-    async def send_picture(self, session: Session) -> None:
-        """The run's picture, a binary message (see :mod:`glassnet.playground.picture`)."""
+    async def send_picture(self, session: Session, *, paced: bool = False) -> None:
+        """The run's picture, a binary message (see :mod:`glassnet.playground.picture`); with
+        ``paced``, not sooner than :data:`MIN_SECONDS_BETWEEN_PICTURES` after the last one (the
+        next batches train meanwhile, not after the wait)."""
         picture = await asyncio.to_thread(session.picture)
+        if paced:
+            wait = self.last_picture + MIN_SECONDS_BETWEEN_PICTURES - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
         self.in_flight += 1
         self.last_picture = time.monotonic()
         await self.websocket.send_bytes(picture)
@@ -122,16 +132,15 @@ class Connection:
     async def train_loop(self) -> None:
         """While playing: train for a moment in a worker thread, then send the picture."""
         while True:
-            waiting = time.monotonic() - self.last_picture < MIN_SECONDS_BETWEEN_PICTURES
-            if not (self.playing and self.session is not None) or waiting or self.in_flight >= 2:
-                await asyncio.sleep(0.01)  # paused, or the page has not drawn what it has
+            if not (self.playing and self.session is not None) or self.in_flight >= 2:
+                await asyncio.sleep(0.004)  # paused, or the page has not drawn what it has
                 continue
             async with self.lock:
                 if not self.playing:  # paused while this loop waited for the lock
                     continue
                 session = self.session
                 await asyncio.to_thread(session.train_for, TRAIN_SECONDS_PER_PICTURE, self.batches)
-                await self.send_picture(session)
+                await self.send_picture(session, paced=True)
                 if session.diverged is not None:  # the guard stopped the run: its picture says why
                     self.playing = False
                     await self.send({"type": "playing", "playing": False})

@@ -290,7 +290,7 @@ class Session:
             neurons.append({"layer": layer.name, "kind": type(layer).__name__})
         weights = []
         for k, layer in enumerate(self.dense_layers()):
-            weights.append({"layer": layer.name, "symbol": str(k + 1)})
+            weights.append({"layer": layer.name})  # the k-th: Wk and bk in explain
             for key, array in (("W", layer.params["W"]), ("b", layer.params["b"]),
                                ("dW", layer.grads["W"]), ("db", layer.grads["b"])):  # fmt: skip
                 arrays[f"weights.{k}.{key}"] = _float32(array)

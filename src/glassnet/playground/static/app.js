@@ -259,9 +259,13 @@ function diverging(t) {  // t in [-1, 1]: magenta (negative), white, dark grey (
 }
 
 function paint(canvas, size, colorOf) {  // a size x size picture, one colour per cell
-  canvas.width = canvas.height = size;
+  if (canvas.width !== size || canvas.height !== size) {
+    canvas.width = canvas.height = size;
+    canvas.pixels = null;
+  }
   const context = canvas.getContext("2d");
-  const pixels = context.createImageData(size, size);
+  if (!canvas.pixels) canvas.pixels = context.createImageData(size, size);  // reused
+  const pixels = canvas.pixels;
   for (let i = 0; i < size * size; i++) {
     const [r, g, b] = colorOf(i);
     pixels.data[4 * i] = r; pixels.data[4 * i + 1] = g; pixels.data[4 * i + 2] = b;
