@@ -170,12 +170,17 @@ def opened(page, url: str) -> list[str]:
     return errors
 
 
+def take_steps(page, count: int) -> None:
+    """Press Step ``count`` times on a new run and wait for the last of them."""
+    for _ in range(count):
+        page.click("#step")
+    expect(page.locator("#step-count")).to_have_text(str(count))
+
+
 def test_a_learning_rate_change_keeps_the_weights_and_says_so():
     with playground_server() as url, browser_page() as page:
         errors = opened(page, url)
-        for _ in range(3):
-            page.click("#step")
-        expect(page.locator("#step-count")).to_have_text("3")
+        take_steps(page, 3)
         page.select_option("#learning_rate", "0.1")  # one of the presets
         expect(page.locator("#note")).to_contain_text("learning rate 0.03 -> 0.1")
         page.click("#step")
@@ -287,9 +292,7 @@ def test_a_weight_is_chosen_while_the_run_plays_and_its_tooltip_follows_it():
 def test_explain_follows_the_chosen_weight_in_the_diagram_and_the_numbers():
     with playground_server() as url, browser_page() as page:
         errors = opened(page, url)
-        for _ in range(3):
-            page.click("#step")
-        expect(page.locator("#step-count")).to_have_text("3")
+        take_steps(page, 3)
         page.dispatch_event("#diagram line.hit >> nth=13", "pointerdown")  # W1[1, 5]
         expect(page.locator("#chosen-weight")).to_have_text("W1[1, 5]")
         assert page.locator("#diagram line.edge.chosen").count() == 1

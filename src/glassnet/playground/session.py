@@ -272,6 +272,8 @@ class Session:
         record: dict = {}
         outputs = self.network.forward(self._grid["inputs"], record=record)
         arrays: dict[str, np.ndarray] = {}
+        curve = np.array(self.curve, dtype=np.float64).reshape(-1, 3)  # epoch, train, test loss
+        arrays["curve"] = np.clip(curve, -3e38, 3e38).astype(np.float32)  # (NaN stays NaN)
         if self.classification:
             proba = self.network.output_to_proba(outputs)
             arrays["boundary.classes"] = np.argmax(proba, axis=1).astype(np.uint8)
@@ -297,7 +299,7 @@ class Session:
         message = {
             "type": "state",
             "stats": {**self.stats(), "dead_units": self.dead_units()},
-            "curve": self.curve,
+            "curve": None,
             "boundary": {},
             "neurons": neurons,
             "weights": weights,

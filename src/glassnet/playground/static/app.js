@@ -450,7 +450,9 @@ function drawStats() {
 function drawCurves() {
   const canvas = $("curves"), context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
-  const curve = state.curve.filter((p) => p[1] !== null && p[2] !== null);
+  const rows = [];  // epoch, train loss, test loss: float32, NaN where the run overflowed
+  for (let r = 0; r < state.curve.shape[0]; r++) rows.push(Array.from(state.curve.data.subarray(3 * r, 3 * r + 3)));
+  const curve = rows.filter((p) => Number.isFinite(p[1]) && Number.isFinite(p[2]));
   context.fillStyle = "#666";
   context.font = "11px system-ui";
   context.fillText("loss: train (solid), test (dashed) by epoch", 6, 12);
@@ -733,7 +735,8 @@ function focusHtml(message) {
   } else {
     const i = w.row, input = v(`dz${k}/dW${k}`, 0, i);
     const source = k === "1" ? (settings.features[i] || `x${i + 1}`) : `h${k - 1}[${i}]`;
-    lines.push(`<b>${w.name}</b> = ${f(w.value)} multiplies ${source} = ${f(input)}, the output of neuron ${i} of the layer before, into z${k}[${j}].`);
+    const what = k === "1" ? `input ${i} of the network` : `the output of neuron ${i} of hidden layer ${k - 1}`;
+    lines.push(`<b>${w.name}</b> = ${f(w.value)} multiplies ${source} = ${f(input)} (${what}) into z${k}[${j}], the input of neuron ${j} of layer ${k}.`);
     lines.push(`Chain rule: dLoss/d${w.name} = ${source} \u00d7 dLoss/dz${k}[${j}] = ${f(input)} \u00d7 ${f(delta)} = <mark>${f(v(`dLoss/dW${k}`, i, j))}</mark>`);
   }
   const local = steps.find((s) => s.name.endsWith(`/dz${k}`) && !s.name.startsWith("dLoss"));
