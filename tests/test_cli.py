@@ -279,3 +279,36 @@ def test_guard_stops_divergence_and_saves_nothing(tmp_path):
     )
     assert_one_line_error(result, "training stopped at epoch 1", "learning rate is too high")
     assert not model.exists()
+
+
+def test_evaluate_scores_a_separate_labelled_file_on_every_row(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(250, 2))
+    rows = np.c_[X, (X[:, 0] > 0).astype(int)]
+    header = "a,b,label\n"
+    train, other = tmp_path / "train.csv", tmp_path / "other.csv"
+    train.write_text(header + "\n".join(",".join(map(str, r)) for r in rows[:200]) + "\n")
+    other.write_text(header + "\n".join(",".join(map(str, r)) for r in rows[200:]) + "\n")
+    model = tmp_path / "model.npz"
+    assert run_cli("train", train, "--epochs", "3", "--quiet", "--save", model).returncode == 0
+
+    def scored(*args):
+        result = run_cli("evaluate", model, *args, "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert (scored(other)["n_test"], scored(other)["rows"]) == (50, "all")  # another file
+    assert (scored(train)["n_test"], scored(train)["rows"]) == (40, "test")  # its own split
+    assert scored(other, "--rows", "test")["n_test"] == 10
+    assert scored(train, "--rows", "all")["n_test"] == 200
+    text = run_cli("evaluate", model, other).stdout
+    assert "(50 rows, all of it)" in text
+    refused = run_cli("evaluate", model, other, "--test-fraction", "0")
+    assert refused.returncode == 2 and "expected a number in (0, 1), got 0" in refused.stderr
+
+
+def test_explain_says_how_the_loss_moved_and_no_empty_chain():
+    text = run_cli("explain", "--lr", "200").stdout  # a step far too large for the XOR network
+    assert "[higher by" in text and "the step overshot" in text and "NOT lower" not in text
+    assert "[dLoss/dh2 = dLoss/dh2]" not in text
+    assert "[lower by" in run_cli("explain").stdout

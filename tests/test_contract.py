@@ -149,7 +149,7 @@ def test_columns_are_matched_by_name(tables, tmp_path):
     assert [line.split(",")[0] for line in predicted.stdout.splitlines()[1:]] == ["5", "9"]
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("a,b,c,label\n0,500,0,7\n")
-    assert_one_line_error(run_cli("evaluate", model, unknown, "--test-fraction", "0"),
+    assert_one_line_error(run_cli("evaluate", model, unknown, "--rows", "all"),
                           "holds 7, which is not one of the model's classes (5, 9)")  # fmt: skip
 
 

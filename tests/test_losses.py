@@ -64,3 +64,20 @@ def test_get_loss_by_name():
     assert isinstance(get_loss("cross_entropy"), SoftmaxCrossEntropy)
     with pytest.raises(ValueError, match="did you mean 'mse'"):
         get_loss("mse2")
+
+
+def test_every_loss_taking_function_takes_the_names_fit_takes(rng):
+    import glassnet
+    from glassnet import SGD, gradcheck, mlp, train_step
+    from glassnet.losses import LOSSES
+
+    X = rng.normal(size=(4, 2))
+    for name in LOSSES:
+        y = rng.integers(0, 2, size=4) if name == "cross_entropy" else rng.random((4, 2)).round()
+        network = mlp([2, 3, 2], seed=0).astype(np.float64)
+        assert max(gradcheck(network, name, X, y).values()) < 1e-6
+        network.loss_and_gradients(name, X, y)
+        train_step(network, name, SGD(0.1), X, y)
+        glassnet.evaluate(network, name, X, y)
+    with pytest.raises(ValueError, match="did you mean 'cross_entropy'"):
+        train_step(network, "crossentropy", SGD(0.1), X, y)

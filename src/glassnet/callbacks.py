@@ -18,20 +18,29 @@ from tqdm.std import tqdm as text_tqdm
 class Callback:
     """Base class: every event does nothing."""
 
-    def on_train_begin(self, state) -> None: ...
+    def on_train_begin(self, state) -> None:
+        """Before the first epoch. ``state`` is the :class:`~glassnet.train.TrainingState`:
+        ``network``, ``loss``, ``optimizer``, ``history``, ``epochs``, ``epoch``, ``step``."""
 
-    def on_epoch_begin(self, state) -> None: ...
+    def on_epoch_begin(self, state) -> None:
+        """Before each epoch's first batch (``state.epoch`` counts from 0)."""
 
-    def on_batch_begin(self, state) -> None: ...
+    def on_batch_begin(self, state) -> None:
+        """Before each batch's forward pass."""
 
     def on_backward_end(self, state) -> None:
         """Gradients are filled (``state.batch_loss`` is known); parameters not yet updated."""
 
-    def on_batch_end(self, state, batch_loss: float) -> None: ...
+    def on_batch_end(self, state, batch_loss: float) -> None:
+        """After each update; ``batch_loss`` is the batch's loss before it (data plus penalty
+        terms)."""
 
-    def on_epoch_end(self, state, logs: dict[str, float]) -> None: ...
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        """After each epoch; ``logs`` holds its ``loss``, metrics, ``val_*`` values and ``time``
+        (seconds). Set ``state.stop = True`` to end training after this epoch."""
 
-    def on_train_end(self, state) -> None: ...
+    def on_train_end(self, state) -> None:
+        """After the last epoch (also after an early stop)."""
 
 
 class EarlyStopping(Callback):
@@ -72,6 +81,7 @@ class EarlyStopping(Callback):
         self.restore_best_weights = restore_best_weights
 
     def on_train_begin(self, state) -> None:
+        """Start with no best value and no saved weights."""
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch: int | None = None
         self.best_weights = None
@@ -83,6 +93,8 @@ class EarlyStopping(Callback):
         return value > self.best + self.min_delta
 
     def on_epoch_end(self, state, logs) -> None:
+        """Keep the weights when the monitored value improved by more than ``min_delta``; stop
+        after ``patience`` epochs without improvement."""
         if self.monitor not in logs:
             raise ValueError(
                 f"EarlyStopping monitors {self.monitor!r}, which the epoch logs do not have "
@@ -99,6 +111,8 @@ class EarlyStopping(Callback):
             state.stop = True
 
     def on_train_end(self, state) -> None:
+        """Put the best epoch's weights back (``restore_best_weights``) and record it as
+        ``history.best_epoch``."""
         if self.best_weights is not None:
             state.network.set_weights(self.best_weights)
         state.history.best_epoch = self.best_epoch
@@ -131,6 +145,8 @@ class ProgressBar(Callback):
         self.file = file if file is not None else sys.stderr
 
     def on_train_begin(self, state) -> None:
+        """Choose how often a line is printed, and one bar per epoch (or, for epochs of fewer than
+        10 batches, one bar over all epochs)."""
         self.every = self.log_every or max(1, state.epochs // 20)
         # Short epochs (a few batches) get one bar over all epochs instead of one bar each.
         self.bar_per_epoch = state.batches_per_epoch >= 10
@@ -150,18 +166,22 @@ class ProgressBar(Callback):
         )
 
     def on_epoch_begin(self, state) -> None:
+        """A new bar for this epoch's batches (with one bar per epoch)."""
         if self.bar_per_epoch:
             self.bar = self._bar(
                 state.batches_per_epoch, f"epoch {state.epoch + 1}/{state.epochs}", "batch"
             )
 
     def on_batch_end(self, state, batch_loss: float) -> None:
+        """Advance the bar by one batch, showing the batch loss."""
         if self.bar_per_epoch:
             self.bar.update(1)
             if self.bar.n % 20 == 0 or self.bar.n == self.bar.total:
                 self.bar.set_postfix(loss=f"{batch_loss:.4f}", refresh=False)
 
     def on_epoch_end(self, state, logs) -> None:
+        """Close the epoch's bar (or advance the one over all epochs) and print its line of metrics
+        when it is a logged epoch."""
         if self.bar_per_epoch:
             self.bar.close()
         else:
@@ -171,6 +191,7 @@ class ProgressBar(Callback):
             text_tqdm.write(format_logs(state.epoch, state.epochs, logs), file=self.file)
 
     def on_train_end(self, state) -> None:
+        """Close the bar that is still open."""
         if self.bar is not None:
             self.bar.close()
 

@@ -100,6 +100,7 @@ class TrainingGuard(Callback):
         self.warmup = int(warmup)
 
     def on_train_begin(self, state) -> None:
+        """Start collecting the early gradient norms the explosion limit comes from."""
         self.early_norms: list[float] = []
 
     def _stop(self, state, problem: str) -> None:
@@ -168,6 +169,7 @@ class HealthMonitor(Callback):
     """
 
     def on_epoch_begin(self, state) -> None:
+        """Reset the epoch's counts of saturated and dead units and of gradient norms."""
         self.norms: dict[str, list[float]] = {}
         self.active: dict[str, np.ndarray] = {}
         self.saturated: dict[str, list[float]] = {}
@@ -187,6 +189,7 @@ class HealthMonitor(Callback):
                 self.saturated.setdefault(layer.name, []).append(_saturation(layer))
 
     def on_epoch_end(self, state, logs) -> None:
+        """Add the epoch's health figures to ``logs`` (and so to the history)."""
         for name, norms in self.norms.items():
             logs[f"grad_norm/{name}"] = float(np.mean(norms))
         for name, active in self.active.items():

@@ -172,10 +172,20 @@ def _update_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
             "Loss after the step",
             "the same loss on the same batch",
             trace.loss_after,
-            f"{'lower' if change < 0 else 'NOT lower'} by {abs(change):.6g}",
+            _change_note(change),
         )
     )
     return steps
+
+
+def _change_note(change: float) -> str:
+    """How the loss moved over the step, in words."""
+    if change < 0:
+        return f"lower by {-change:.6g}"
+    if change > 0:
+        return (f"higher by {change:.6g}: the step overshot; a smaller learning rate would "
+                "lower the loss")  # fmt: skip
+    return "unchanged"
 
 
 def _backward_steps(
@@ -203,7 +213,8 @@ def _backward_steps(
             ),
         ]
     W, b = sym["W"], sym.get("b")
-    note = f"dLoss/d{o} = {' * '.join(factors)}"
+    # the chain so far, when it is more than the gradient the loss hands over
+    note = f"dLoss/d{o} = {' * '.join(factors)}" if len(factors) > 1 else None
     if chain["previous"] is not None:
         previous_out, previous_W = chain["previous"]
         note += f"; its first factors, dLoss/d{previous_out}, are reused from the {previous_W} step"
@@ -369,6 +380,7 @@ class Explanation:
     header: dict
 
     def render(self, fmt: str = "text") -> str:
+        """The walkthrough as ``"text"``, ``"markdown"`` or ``"json"``."""
         return render(self.steps, self.header, fmt)
 
     def __str__(self) -> str:

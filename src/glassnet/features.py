@@ -55,6 +55,8 @@ class Features(Layer):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """dLoss/dx: (batch, 2), summing dLoss/df * df/dx over the feature columns f (None when
+        it stands first, as it does in a network)."""
         if not self.input_grad:  # first in the network: its input is the data
             return None
         x1, x2 = self._x[:, 0], self._x[:, 1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.losses import Loss
+from glassnet.losses import Loss, get_loss
 from glassnet.network import Network
 
 TOLERANCE = 1e-6
@@ -38,7 +38,7 @@ def central_difference(objective, array: np.ndarray, index, eps: float = 1e-5) -
 
 def gradcheck(
     network: Network,
-    loss: Loss,
+    loss: Loss | str,
     X: np.ndarray,
     y: np.ndarray,
     *,
@@ -63,6 +63,7 @@ def gradcheck(
     dict of parameter name to the relative error of its gradient (see :func:`relative_error`);
     values below 1e-6 mean the backward pass is right.
     """
+    loss = get_loss(loss)
     net = network.astype(np.float64)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)

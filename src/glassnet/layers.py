@@ -135,9 +135,14 @@ class Layer:
         return self.local_formula is not None
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """The brick's output for ``x: (batch, in_features)``, shape ``(batch, out_features)``;
+        caches what ``backward`` needs. ``training`` switches dropout-like behaviour on."""
         raise NotImplementedError
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """dLoss/d(input), shape like the last forward's input, from ``grad_out`` =
+        dLoss/d(output); fills ``self.grads`` (None for a brick standing first, whose input is
+        the data)."""
         raise NotImplementedError
 
     def to_onnx(self, graph, x: str) -> str:
@@ -218,6 +223,8 @@ class Dense(Layer):
 
     @property
     def initialized(self) -> bool:
+        """Whether ``W`` and ``b`` hold values yet (a Dense made with ``fan_in=None`` gets them
+        when the network knows its width)."""
         return "W" in self.params
 
     @property

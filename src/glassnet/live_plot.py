@@ -37,6 +37,7 @@ class LivePlot(Callback):
         self.redraws = 0
 
     def on_train_begin(self, state) -> None:
+        """Draw the empty figure where the notebook shows it."""
         from glassnet.notebook import in_notebook
 
         self.display = None
@@ -46,6 +47,7 @@ class LivePlot(Callback):
             self.display = display(HTML("<p>training starts...</p>"), display_id=True)
 
     def on_epoch_end(self, state, logs) -> None:
+        """Redraw the curves (and the boundary, when given the data) with this epoch's values."""
         if (state.epoch + 1) % self.every == 0:
             from glassnet.train import History
 
@@ -54,6 +56,7 @@ class LivePlot(Callback):
             self._draw(state.network, history, f"epoch {state.epoch + 1}/{state.epochs}")
 
     def on_train_end(self, state) -> None:
+        """Leave the last picture in place."""
         if state.history.epochs:
             self._draw(state.network, state.history, f"after {state.history.epochs} epochs")
 

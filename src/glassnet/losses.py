@@ -24,9 +24,13 @@ class Loss:
     task = "regression"
 
     def value(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """The loss of ``pred: (batch, outputs)`` against ``target`` (labels or values), a float,
+        mean-reduced over the batch."""
         raise NotImplementedError
 
     def grad(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """dLoss/dpred, shape ``(batch, outputs)`` (the mean over the batch gives each row a
+        factor 1/batch)."""
         raise NotImplementedError
 
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:

@@ -74,6 +74,8 @@ def default_metrics(loss: Loss) -> list[str]:
 
 
 def get_metric(name: str) -> Metric:
+    """The metric function of a name (``"accuracy"``, ``"mse"``, ``"mae"``, ``"r2"``); an unknown
+    name is a ValueError listing the known ones."""
     try:
         return METRICS[name]
     except KeyError:

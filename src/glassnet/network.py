@@ -15,7 +15,7 @@ from glassnet._mapped import is_memory_mapped
 from glassnet._validation import check_features
 from glassnet.frames import encode_rows
 from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
-from glassnet.losses import Loss
+from glassnet.losses import Loss, get_loss
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -150,10 +150,12 @@ class Network:
     # ------------------------------------------------------------------ shape facts
     @property
     def in_features(self) -> int:
+        """The input width the first brick fixes."""
         return self.layers[0].in_features
 
     @property
     def out_features(self) -> int:
+        """The width of the network's output."""
         features = self.in_features
         for layer in self.layers:
             features = layer.output_features(features)
@@ -288,7 +290,7 @@ class Network:
 
     def loss_and_gradients(
         self,
-        loss: Loss,
+        loss: Loss | str,
         x: np.ndarray,
         target: np.ndarray,
         *,
@@ -308,6 +310,7 @@ class Network:
         outputs go into ``out`` when it is given. ``checked=True`` says ``x`` already passed
         :meth:`as_input` (``fit`` checks all rows once, not each batch).
         """
+        loss = get_loss(loss)  # a name (``"mse"``, ...) as fit takes it, or a Loss
         x = x if checked else self.as_input(x)
         pred = self._forward(x, training, record, out)
         data_loss, grad = loss.value_and_grad(pred, target)

@@ -87,6 +87,8 @@ class Optimizer:
         self._work: dict[str, np.ndarray] = {}
 
     def step(self, parameters: Parameters) -> None:
+        """Update every parameter in place from its gradient; ``parameters`` yields ``(name,
+        param, grad)``."""
         raise NotImplementedError
 
     def _scratch(self, name: str, like: np.ndarray) -> np.ndarray:
@@ -97,6 +99,7 @@ class Optimizer:
         return scratch
 
     def config(self) -> dict:
+        """The optimizer's settings as plain data (what checkpoints and ``info`` show)."""
         return {"type": type(self).__name__, "learning_rate": self.learning_rate}
 
     def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:

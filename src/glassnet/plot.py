@@ -143,10 +143,12 @@ class BoundaryAnimation(Callback):
         self.points, self.extent = _grid(X, grid)
 
     def on_train_begin(self, state) -> None:
+        """Start an empty list of frames."""
         self.step = self.every or max(1, -(-state.epochs // self.frames))
         self.images: list[tuple[np.ndarray, str]] = []
 
     def on_epoch_end(self, state, logs) -> None:
+        """Draw this epoch's decision boundary as a frame (on the epochs chosen)."""
         epoch = state.epoch + 1
         if epoch % self.step and epoch != 1 and epoch != state.epochs and not state.stop:
             return
@@ -157,6 +159,7 @@ class BoundaryAnimation(Callback):
         self.images.append((_colour(proba, self.size), caption))
 
     def on_train_end(self, state) -> None:
+        """Write the frames as the GIF."""
         if self.images:
             write_boundary_gif(self.images, self.X, self.labels, self.extent, self.path,
                                title=self.title, duration_ms=self.duration_ms)  # fmt: skip

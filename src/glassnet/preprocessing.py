@@ -144,6 +144,7 @@ class Standardize(_ColumnScaling):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """dLoss/dx = dLoss/d(x_std) / std, column by column (None when it stands first)."""
         if not self.input_grad:  # first in the network: its input is the data
             return None
         # dL/dx = dL/dx_std / std
@@ -170,6 +171,7 @@ class Rescale(_ColumnScaling):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """dLoss/dz = dLoss/dy * std, column by column."""
         # dL/dz = dL/dy * std
         _, std = self._as(grad_out.dtype)
         return np.multiply(grad_out, std, out=self._like("grad", grad_out))
@@ -236,6 +238,8 @@ class OneHot(Layer):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """dLoss/d(input): passed through for the plain columns, 0 for category indices (not
+        differentiable); None when it stands first."""
         if not self.input_grad:  # first in the network: its input is the data
             return None
         # dL/dx = dL/dout for a plain column; 0 for an index (one-hot is flat between indices)
@@ -337,6 +341,7 @@ class Impute(Layer):
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """dLoss/dx where x was given, 0 where a value was filled in (None when it stands first)."""
         if not self.input_grad:  # first in the network: its input is the data
             return None
         # dL/dx = dL/dx_filled where x was a number; a filled value does not depend on x

@@ -38,6 +38,7 @@ class Recipe:
         return replace(self, **{k: v for k, v in options.items() if v is not None})
 
     def to_dict(self) -> dict:
+        """The recipe as plain JSON-able data (lists for tuples)."""
         data = asdict(self)
         data["hidden"] = list(self.hidden)
         data["features"] = None if self.features is None else list(self.features)
@@ -80,7 +81,8 @@ RECIPES: dict[str, Recipe] = {
     "digits": Recipe(hidden=(128,), lr=0.001, epochs=50),
     # The MNIST tutorial's recipe: 784-200-200-10, He init, ReLU, per-sample SGD, 3 epochs.
     "mnist": Recipe(hidden=(200, 200), optimizer="sgd", lr=0.01, epochs=3, batch_size=1),
-    # Mini-batch SGD with momentum and a cosine schedule (98.2% on MNIST in 10 epochs).
+    # Mini-batch SGD with momentum and a cosine schedule (on MNIST, 98.22% to 98.40% in 10
+    # epochs over 3 seeds: the README's MNIST table, from scripts/reproduce_mnist.sh).
     "fashion-mnist": Recipe(
         hidden=(200, 200),
         optimizer="momentum",

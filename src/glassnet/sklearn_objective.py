@@ -56,9 +56,12 @@ class ScikitLearnLoss(Loss):
         self.weights: np.ndarray | None = None
 
     def value(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """scikit-learn's reported loss of ``pred`` against ``target`` (weighted, squared error
+        halved)."""
         return self.value_and_grad(pred, target)[0]
 
     def grad(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """The output delta scikit-learn back-propagates: ``(a - y) * w / sum(w)``."""
         return self.value_and_grad(pred, target)[1]
 
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
@@ -114,6 +117,7 @@ class ScikitLearnSGD:
         self._work = np.zeros(size, dtype=dtype)  # (no temporary array per step)
 
     def update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One SGD step with velocity (Nesterov when asked) on the parameter vector, in place."""
         velocity = self.velocity
         velocity *= self.momentum
         velocity -= np.multiply(grads, self.learning_rate, out=self._work)
@@ -123,6 +127,7 @@ class ScikitLearnSGD:
             params += velocity
 
     def iteration_ends(self, samples_seen: int) -> None:
+        """After an epoch: the inverse-scaling schedule lowers the learning rate."""
         if self.schedule == "invscaling":
             self.learning_rate = self.learning_rate_init / (samples_seen + 1) ** self.power_t
 
@@ -158,6 +163,8 @@ class ScikitLearnAdam:
         self._work = np.zeros(size, dtype=dtype)
 
     def update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One Adam step on the parameter vector, in place, with scikit-learn's bias correction
+        and epsilon beside sqrt(v)."""
         self.t += 1
         m, v, work = self.m, self.v, self._work
         m *= self.beta_1
@@ -176,9 +183,11 @@ class ScikitLearnAdam:
         params -= work
 
     def iteration_ends(self, samples_seen: int) -> None:
+        """After an epoch: nothing (Adam keeps its learning rate)."""
         pass
 
     def trigger_stopping(self, message: str, verbose: bool) -> bool:
+        """Whether to stop after epochs without improvement: always, as scikit-learn's Adam does."""
         if verbose:
             print(message + " Stopping.")
         return True

@@ -69,13 +69,16 @@ class Trace:
 
     @property
     def loss(self) -> float:
+        """The objective before the step: data term plus Ridge and Lasso terms."""
         return self.data_loss + self.l2_term + self.l1_term
 
     @property
     def loss_after(self) -> float:
+        """The same objective on the same batch after the update (inference mode)."""
         return self.data_loss_after + self.l2_term_after + self.l1_term_after
 
     def layer(self, name: str) -> LayerTrace:
+        """The recorded layer of that name; a KeyError lists the names."""
         for layer in self.layers:
             if layer.name == name:
                 return layer

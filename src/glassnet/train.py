@@ -44,6 +44,7 @@ class History:
         self.best_epoch: int | None = None
 
     def append(self, logs: dict[str, float]) -> None:
+        """Add one epoch's values (``loss``, metrics, ``val_*``, ``time``)."""
         for key, value in logs.items():
             self.records.setdefault(key, []).append(value)
 
@@ -55,25 +56,31 @@ class History:
 
     @property
     def loss(self) -> list[float]:
+        """The training loss of each epoch."""
         return self.records.get("loss", [])
 
     @property
     def val_loss(self) -> list[float]:
+        """The validation loss of each epoch (empty without validation)."""
         return self.records.get("val_loss", [])
 
     @property
     def epoch_times(self) -> list[float]:
+        """Seconds each epoch took."""
         return self.records.get("time", [])
 
     @property
     def epochs(self) -> int:
+        """The number of epochs run."""
         return len(self.loss)
 
     def to_dict(self) -> dict:
+        """Plain data: each key's list of values and ``best_epoch``."""
         return {"records": self.records, "best_epoch": self.best_epoch}
 
     @classmethod
     def from_dict(cls, data: dict) -> History:
+        """The History :meth:`to_dict` gave (a checkpoint keeps it so)."""
         history = cls()
         history.records = {key: list(values) for key, values in data.get("records", {}).items()}
         history.best_epoch = data.get("best_epoch")
@@ -133,7 +140,7 @@ def _learn(
 
 def train_step(
     network: Network,
-    loss: Loss,
+    loss: Loss | str,
     optimizer: Optimizer,
     x: np.ndarray,
     target: np.ndarray,
@@ -150,6 +157,7 @@ def train_step(
     before the optimizer moves a weight (an exception there leaves the weights as they were:
     what :class:`~glassnet.diagnostics.TrainingGuard` relies on).
     """
+    loss = get_loss(loss)
     x = network.as_input(x)
     alone = products_on_one_thread(len(x), network.largest_weight_entries)
     return _learn(network, loss, optimizer, x, target, l2=l2, l1=l1, before_update=before_update,

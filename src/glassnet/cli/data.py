@@ -92,6 +92,8 @@ def model_categories(network: Network) -> dict[str, list[str]]:
 
 
 def note_ignored(source: str, columns: list[str] | None) -> None:
+    """Tell on stderr which columns of ``source`` the model does not use (nothing when there are
+    none)."""
     if columns:
         print(
             f"glassnet: note: {source}: column{'s' if len(columns) > 1 else ''} "
@@ -109,6 +111,7 @@ def targets_for_loss(loss: str, data: Dataset, y: np.ndarray) -> np.ndarray:
 
 
 def metric_text(metrics: dict[str, float]) -> str:
+    """``{"loss": 0.1, "accuracy": 0.97}`` as ``"loss 0.1, accuracy 97.00%"``."""
     parts = []
     for key, value in metrics.items():
         parts.append(f"{key} {value:.2%}" if key == "accuracy" else f"{key} {value:.4g}")
@@ -116,6 +119,8 @@ def metric_text(metrics: dict[str, float]) -> str:
 
 
 def read_input(path: Path, network: Network) -> np.ndarray:
+    """The rows of a ``.npy``, ``.csv`` or ``.parquet`` file as ``network`` takes them, (n_rows,
+    in_features), read through the model's contract (columns by name)."""
     if not path.is_file():
         raise FileNotFoundError(f"input file {path} does not exist")
     if path.suffix == ".npy":

@@ -1,9 +1,13 @@
-"""``glassnet evaluate``: a saved model on a data set's test split."""
+"""``glassnet evaluate``: a saved model on a data set's test split, or on every row of a
+labelled file."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+
+import numpy as np
 
 from glassnet.cli.data import load_dataset, metric_text, table_contract, targets_for_loss
 from glassnet.io import load_model
@@ -12,6 +16,8 @@ from glassnet.train import evaluate
 
 
 def command_evaluate(args: argparse.Namespace) -> int:
+    """``glassnet evaluate MODEL DATASET``: print the model's loss and metrics on the held-out
+    split, or on every row of another labelled file."""
     network = load_model(args.model)
     meta = network.metadata
     seed = args.seed if args.seed is not None else meta.get("seed", 0)
@@ -41,9 +47,8 @@ def command_evaluate(args: argparse.Namespace) -> int:
             f"model {args.model} is a {meta['task']} model, but {args.dataset} is read as a "
             f"{data.task} data set"
         )
-    result = evaluate(
-        network, loss, data.X_test, targets_for_loss(loss, data, data.y_test), metrics=metrics
-    )
+    X, y, scored = _scored_rows(args, meta, data)
+    result = evaluate(network, loss, X, targets_for_loss(loss, data, y), metrics=metrics)
     if args.json:
         print(
             json.dumps(
@@ -51,11 +56,33 @@ def command_evaluate(args: argparse.Namespace) -> int:
                     "model": args.model,
                     "dataset": args.dataset,
                     "test": result,
-                    "n_test": len(data.X_test),
+                    "n_test": len(X),
+                    "rows": scored,
                 }
             )
         )
     else:
-        rows = f"{len(data.X_test):,} test rows"
+        rows = f"{len(X):,} {'test rows' if scored == 'test' else 'rows, all of it'}"
         print(f"{args.model} on {args.dataset} ({rows}): {metric_text(result)}")
     return 0
+
+
+def _scored_rows(args: argparse.Namespace, meta: dict, data):
+    """``(X, y, "test" or "all")``: the held-out split, or every row of the data set (a file
+    other than the one the model was trained on, with ``--rows auto``)."""
+    rows = args.rows
+    if rows == "auto":
+        trained_on = meta.get("dataset")
+        same = (
+            trained_on is None
+            or os.path.abspath(str(trained_on)) == os.path.abspath(args.dataset)
+            or trained_on == args.dataset
+        )
+        rows = "test" if same else "all"
+    if rows == "test":
+        return data.X_test, data.y_test, "test"
+    return (
+        np.concatenate([data.X_train, data.X_test]),
+        np.concatenate([data.y_train, data.y_test]),
+        "all",
+    )

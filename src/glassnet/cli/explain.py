@@ -76,6 +76,8 @@ def explain_batch(args: argparse.Namespace, network: Network) -> tuple[np.ndarra
 
 
 def command_explain(args: argparse.Namespace) -> int:
+    """``glassnet explain [MODEL INPUT]``: print one training step with every number (or draw
+    gradient descent on a parabola with ``--descent``)."""
     if args.descent:
         from glassnet.descent import gradient_descent, parabola
         from glassnet.plot import plot_descent

@@ -10,6 +10,8 @@ from glassnet.io import load_model
 
 
 def command_info(args: argparse.Namespace) -> int:
+    """``glassnet info [DATASET|MODEL]``: describe a data set and its recipe, or a saved model,
+    and the machine."""
     network = load_model(args.model)
     meta = network.metadata
     if args.json:

@@ -29,22 +29,87 @@ def _number(text: str, *, minimum: float, inclusive: bool, kind=float):
 
 
 def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
     return _number(text, minimum=1, inclusive=True, kind=int)
 
 
 def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0."""
     return _number(text, minimum=0, inclusive=False)
 
 
 def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number >= 0."""
     return _number(text, minimum=0, inclusive=True)
 
 
 def probability(text: str) -> float:
+    """An argparse type: a number in [0, 1) (0: none)."""
     value = non_negative_float(text)
     if value >= 1:
         raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text}")
     return value
+
+
+def open_probability(text: str) -> float:
+    """An argparse type: a number in (0, 1), a share that must leave rows on both sides."""
+    value = non_negative_float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text}")
+    return value
+
+
+#: The train options whose default is the data set's recipe (``glassnet.recipes``).
+RECIPE_OPTIONS = {
+    "hidden": "hidden", "activation": "activation", "loss": "loss", "epochs": "epochs",
+    "batch_size": "batch_size", "lr": "lr", "optimizer": "optimizer", "schedule": "schedule",
+    "l2": "l2", "l1": "l1", "dropout": "dropout", "validation_fraction": "validation_fraction",
+}  # fmt: skip
+
+
+class _DefaultsShown(argparse.HelpFormatter):
+    """Help that gives each option's default: its value, or "the recipe" (``train`` lists the
+    recipes below its options). Paragraphs are wrapped one by one; indented lines are kept."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            if paragraph.startswith("  ") or "\n  " in paragraph:  # a list: kept as written
+                paragraphs.append(paragraph)
+            else:
+                paragraphs.append(super()._fill_text(paragraph, width, indent))
+        return "\n\n".join(paragraphs)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.option_strings == [] or action.nargs == 0:
+            return text
+        recipe = self._prog.endswith(" train")
+        if recipe and action.dest in RECIPE_OPTIONS and action.default is None:
+            return f"{text} (default: the data set's recipe, below)".strip()
+        if action.default not in (None, argparse.SUPPRESS):
+            return f"{text} (default: {action.default})".strip()
+        return text
+
+
+def recipes_text() -> str:
+    """Every data set's recipe, a line each: the defaults ``train`` takes."""
+    from glassnet.recipes import RECIPES, XOR_TUTORIAL
+
+    def line(name, recipe) -> str:
+        hidden = " ".join(map(str, recipe.hidden)) or "none"
+        batch = recipe.batch_size or "full"
+        extra = "".join(f", {key} {value:g}" for key, value in (("l2", recipe.l2),
+                        ("l1", recipe.l1), ("dropout", recipe.dropout)) if value)  # fmt: skip
+        return (f"{name}: hidden {hidden}, {recipe.activation}, {recipe.optimizer} lr "
+                f"{recipe.lr:g} {recipe.schedule}, {recipe.epochs} epochs, batch {batch}, "
+                f"validation {recipe.validation_fraction:g}{extra}")  # fmt: skip
+
+    lines = ["recipes (the defaults of the options that say 'the data set's recipe'):",
+             line("(no DATASET) the XOR tutorial", XOR_TUTORIAL)]  # fmt: skip
+    lines += [line(".csv/.parquet/.npy" if name == "csv" else name, recipe)
+              for name, recipe in RECIPES.items()]  # fmt: skip
+    return "\n  ".join(lines)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,12 +120,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``glassnet`` argument parser with every command and option."""
     parser = _Parser(
         prog="glassnet",
         description="Neural networks you can see through: train and inspect MLPs.",
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.add_parser = _with_defaults_shown(commands.add_parser)
 
     _add_train(commands)
     _add_model_commands(commands)
@@ -69,12 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _with_defaults_shown(add_parser):
+    def add(*args, **kwargs):
+        return add_parser(*args, formatter_class=_DefaultsShown, **kwargs)
+
+    return add
+
+
 TRAIN_DESCRIPTION = (
     f"Train a multilayer perceptron. DATASET is one of {', '.join(DATASETS)}, a path to a .csv "
     "or .parquet table, or a .npy of features with --target-file. Without DATASET: the XOR "
     "tutorial's network (2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs, mean squared "
     "error plus L2, fan-in-uniform init, full-batch gradient descent) on the XOR truth table. "
-    "Every option not given takes the data set's recipe value."
+    "Every option not given takes the data set's recipe value (listed below).\n\n"
+    "A table's target is a classification when it holds text, or whole numbers with at most 50 "
+    "distinct values; otherwise a regression (--task says which)."
 )
 EXPLAIN_DESCRIPTION = (
     "Without MODEL: one step of the XOR tutorial's 2-3-2 sigmoid network on the truth table, "
@@ -88,7 +164,8 @@ EXPLAIN_DESCRIPTION = (
 def _add_train(commands) -> None:
     """``train`` and its options."""
     purpose = "train a network on a data set (none: the XOR tutorial's 2-3-2 network)"
-    train = commands.add_parser("train", help=purpose, description=TRAIN_DESCRIPTION)
+    train = commands.add_parser("train", help=purpose, description=TRAIN_DESCRIPTION,
+                                epilog=recipes_text())  # fmt: skip
     train.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
     train.add_argument("--hidden", type=positive_int, nargs="+", help="hidden layer sizes")
     train.add_argument(
@@ -99,10 +176,10 @@ def _add_train(commands) -> None:
     train.add_argument(
         "--loss", choices=["cross_entropy", "mse", "mae"], help="loss (default: the data set's)"
     )
-    train.add_argument("--epochs", type=positive_int)
+    train.add_argument("--epochs", type=positive_int, help="passes over the training rows")
     train.add_argument("--batch-size", type=positive_int, help="samples per step (1: per-sample)")
     train.add_argument("--lr", type=positive_float, help="learning rate")
-    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
+    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="update rule")
     train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
     train.add_argument("--l2", type=non_negative_float, help="L2 (Ridge) strength")
     train.add_argument("--l1", type=non_negative_float, help="L1 (Lasso) strength")
@@ -160,16 +237,29 @@ def _add_train(commands) -> None:
 def _add_model_commands(commands) -> None:
     """``evaluate`` and ``predict``: a saved model on data."""
     evaluate_ = commands.add_parser(
-        "evaluate", help="test a saved model on a data set's test split"
+        "evaluate", help="score a saved model on a data set's test split or a labelled file"
     )
     evaluate_.add_argument("model", metavar="MODEL")
     evaluate_.add_argument("dataset", metavar="DATASET")
     evaluate_.add_argument("--seed", type=int, default=None, help="split seed (the training one)")
+    evaluate_.add_argument(
+        "--rows",
+        choices=["auto", "test", "all"],
+        default="auto",
+        help="rows scored: 'test' the held-out split, 'all' every row (a separate labelled "
+        "test file); 'auto' (default) takes the split for the model's own training data and "
+        "every row for any other file",
+    )
     data_options(evaluate_)
     output_options(evaluate_)
 
     predict = commands.add_parser(
-        "predict", help="predict for the rows of a .csv, .parquet or .npy file"
+        "predict",
+        help="predict for the rows of a .csv, .parquet or .npy file",
+        description="Predict for every row of INPUT, one output row per input row, as CSV. A "
+        "classifier writes the columns prediction (the class's name) and p_NAME (its "
+        "probability) for each class; a regressor writes the target's column name (or "
+        "prediction), or TARGET_0, TARGET_1, ... for several outputs, in the target's units.",
     )
     predict.add_argument("model", metavar="MODEL")
     predict.add_argument(
@@ -184,14 +274,15 @@ def _add_explain(commands) -> None:
     explain_ = commands.add_parser("explain", help=purpose, description=EXPLAIN_DESCRIPTION)
     explain_.add_argument("model", nargs="?", metavar="MODEL")
     explain_.add_argument("input", nargs="?", metavar="INPUT")
-    explain_.add_argument("--hidden", type=positive_int, default=3, help="hidden neurons (3)")
-    explain_.add_argument("--seed", type=int, default=0)
+    explain_.add_argument("--hidden", type=positive_int, default=3, help="hidden neurons")
+    explain_.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
     explain_.add_argument("--lr", type=positive_float, help="learning rate (1.0; 0.01 for a model)")
     explain_.add_argument("--l2", type=non_negative_float, help="L2 strength (1e-4; 0 for a model)")
-    explain_.add_argument("--l1", type=non_negative_float, default=0.0, help="L1 strength (0)")
+    explain_.add_argument("--l1", type=non_negative_float, default=0.0, help="L1 strength")
     explain_.add_argument("--steps", type=positive_int, default=1, help="show the last of K steps")
-    explain_.add_argument("--format", choices=["text", "markdown", "json"], default="text")
-    explain_.add_argument("--rows", type=positive_int, default=4, help="rows of INPUT to use (4)")
+    explain_.add_argument("--format", choices=["text", "markdown", "json"], default="text",
+                          help="how the walkthrough is printed")
+    explain_.add_argument("--rows", type=positive_int, default=4, help="rows of INPUT to use")
     explain_.add_argument("--labels", help="a .npy of targets for a .npy INPUT")
     explain_.add_argument("--descent", metavar="PNG", help="draw gradient descent on a parabola")
     data_options(explain_)
@@ -233,6 +324,7 @@ def _add_tools(commands) -> None:
 
 
 def data_options(command: argparse.ArgumentParser) -> None:
+    """Add the options that say how DATASET is read (data directory, target, test split, task)."""
     command.add_argument("--data-dir", help="where MNIST-style files are (else GLASSNET_DATA_DIR)")
     command.add_argument("--target", help="target column of a .csv table (default: the last)")
     command.add_argument(
@@ -242,7 +334,10 @@ def data_options(command: argparse.ArgumentParser) -> None:
         "are the test rows)",
     )
     command.add_argument(
-        "--test-fraction", type=probability, help="rows held out for testing (0.2; not MNIST)"
+        "--test-fraction",
+        type=open_probability,
+        help="rows held out for testing, in (0, 1) (default: the model's, else 0.2; MNIST keeps "
+        "its own test set)",
     )
     command.add_argument(
         "--task",
@@ -253,5 +348,6 @@ def data_options(command: argparse.ArgumentParser) -> None:
 
 
 def output_options(command: argparse.ArgumentParser) -> None:
+    """Add ``--quiet`` and ``--json``."""
     command.add_argument("--quiet", action="store_true", help="no progress, only the result")
     command.add_argument("--json", action="store_true", help="print one JSON summary on stdout")

@@ -6,6 +6,8 @@ import argparse
 
 
 def command_playground(args: argparse.Namespace) -> int:
+    """``glassnet playground``: serve the playground page on the chosen host and port until
+    interrupted."""
     from glassnet.playground import serve
 
     if not 0 < args.port < 65536:

@@ -14,6 +14,8 @@ from glassnet.io import load_model
 
 
 def command_predict(args: argparse.Namespace) -> int:
+    """``glassnet predict MODEL INPUT``: write one row of predictions per input row as CSV
+    (columns: see ``glassnet predict --help``)."""
     network = load_model(args.model)
     X = read_input(Path(args.input), network)
     if X.ndim != 2 or X.shape[1] != network.in_features:

@@ -25,6 +25,8 @@ from glassnet.train import TrainingInterrupted, evaluate, fit
 
 
 def command_train(args: argparse.Namespace) -> int:
+    """``glassnet train [DATASET]``: train the data set's recipe (with the options given), print
+    the plan, the epochs and the test result, and save the model if asked."""
     name = args.dataset or TUTORIAL_DATASET
     recipe = _recipe(name, args)
     data = load_dataset(name, args, args.seed, args.n_samples, args.noise)

@@ -38,6 +38,7 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
+        """The number of input columns (the product of ``input_shape``)."""
         return self.X_train.shape[1]
 
     @property

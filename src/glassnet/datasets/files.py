@@ -46,6 +46,7 @@ def cache_dir() -> Path:
 
 
 def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex, read in chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(_CHUNK), b""):

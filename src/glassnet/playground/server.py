@@ -111,6 +111,7 @@ class Connection:
         self.limit = _RateLimit(MESSAGES_PER_SECOND)
 
     async def send(self, message: dict) -> None:
+        """Send one JSON message to the page (strict JSON: a non-finite number goes as null)."""
         await self.websocket.send_text(as_json(message))
 
     async def send_picture(self, session: Session, *, paced: bool = False) -> None:
@@ -127,6 +128,7 @@ class Connection:
         await self.websocket.send_bytes(picture)
 
     async def error(self, message: str) -> None:
+        """Send ``{"type": "error", "message": ...}``; the connection goes on."""
         await self.send({"type": "error", "message": message})
 
     async def train_loop(self) -> None:
@@ -147,6 +149,8 @@ class Connection:
             await asyncio.sleep(0)  # let the messages from the page in
 
     async def handle(self, text: str) -> None:
+        """Check one text message from the page and pass it to its ``on_<type>`` handler; a bad
+        one gets an error message, never a traceback."""
         if len(text) > MAX_MESSAGE_BYTES:
             return await self.error(f"message too large (over {MAX_MESSAGE_BYTES:,} bytes)")
         try:
@@ -189,6 +193,7 @@ class Connection:
             await self.send_picture(session)
 
     async def on_configure(self, message: dict) -> None:
+        """Retune the running network, or start a new run, with the settings sent."""
         settings = parse_settings(message.get("settings", {}))
         session = self.session
         if session is not None and session.can_retune(settings):
@@ -202,9 +207,11 @@ class Connection:
                              "changed: a new run starts at epoch 0"})  # fmt: skip
 
     async def on_reset(self, message: dict) -> None:
+        """Start the same settings again with fresh weights."""
         await self._start(self._need_session().settings)
 
     async def on_play(self, message: dict) -> None:
+        """Train continuously, a picture every ``batches`` steps."""
         self._need_session()
         batches = message.get("batches", self.batches)
         if not is_whole(batches):
@@ -216,6 +223,7 @@ class Connection:
         await self.send({"type": "playing", "playing": True})
 
     async def on_pause(self, message: dict) -> None:
+        """Stop training after the picture in flight, then send the last picture."""
         self.playing = False
         async with self.lock:  # after the picture in flight: the last picture, then "paused"
             if self.session is not None:
@@ -223,6 +231,7 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
 
     async def on_step(self, message: dict) -> None:
+        """Train exactly one mini-batch and send its picture."""
         session = self._need_session()
         self.playing = False
         async with self.lock:
@@ -231,6 +240,7 @@ class Connection:
             await self.send({"type": "playing", "playing": False})
 
     async def on_explain(self, message: dict) -> None:
+        """Explain one step on the point sent (and a weight's finite difference)."""
         session = self._need_session()
         point, label = message.get("point"), message.get("label", 0)
         if (
@@ -249,6 +259,7 @@ class Connection:
         await self.send(explanation)
 
     async def on_save(self, message: dict) -> None:
+        """Send the run as a model file and the command that reproduces it."""
         session = self._need_session()
         async with self.lock:
             result = await asyncio.to_thread(session.model_file)
@@ -256,6 +267,7 @@ class Connection:
         await self.send(result)
 
     async def on_load(self, message: dict) -> None:
+        """Replace the run's network with an uploaded model file, checked first."""
         session = self._need_session()
         try:
             data = base64.b64decode(str(message.get("data", "")), validate=True)

@@ -224,6 +224,7 @@ class Session:
 
     @property
     def epochs_done(self) -> float:
+        """Epochs trained, with the share of the current one."""
         return self.epoch + (self.position / len(self.X_train) if self.order is not None else 0.0)
 
     # ------------------------------------------------------------------ what the page shows
@@ -234,6 +235,8 @@ class Session:
         return float(value), outputs
 
     def stats(self) -> dict:
+        """Losses (with the penalty terms), accuracy or R^2 and the test confusion matrix, on all
+        train and test points; non-finite numbers as None."""
         train_loss, train_out = self._loss_of(self.X_train, self.y_train)
         test_loss, test_out = self._loss_of(self.X_test, self.y_test)
         stats = {"train_loss": train_loss, "test_loss": test_loss, "epoch": self.epochs_done,
@@ -316,6 +319,7 @@ class Session:
         return [layer for layer in self.network.layers if isinstance(layer, Dense)]
 
     def architecture(self) -> list[dict]:
+        """Each brick's name and kind, with a Dense layer's sizes."""
         return [{"name": layer.name, "kind": type(layer).__name__, **_sizes(layer)}
                 for layer in self.network.layers]  # fmt: skip
 
