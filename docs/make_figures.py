@@ -1,10 +1,11 @@
-"""Make the pictures and the explain excerpt shown in the README, with glassnet's own commands.
+"""Make the pictures and the explain excerpt of the documentation, with glassnet's own commands.
 
     python docs/make_figures.py [--mnist-dir ../shared/data/mnist]
 
-Writes into docs/ and rewrites the README block between the explain markers. Every picture gets
-a footer naming the machine that made it: its numbers (losses, accuracies) can differ in their
-last digits on another CPU kind or BLAS thread count.
+Writes into docs/ and rewrites the block between the explain markers in
+docs/how-to/see-inside.md. Every picture gets a footer naming the machine that made it: its
+numbers (losses, accuracies) can differ in their last digits on another CPU kind or BLAS thread
+count.
 """
 
 import argparse
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-README = DOCS.parent / "README.md"
+PAGE = DOCS / "how-to" / "see-inside.md"  # the page with the explain excerpt
 START, END = "<!-- explain:start -->", "<!-- explain:end -->"
 PICTURES = ("descent.png", "xor_3_neurons.gif", "xor_50_neurons.gif", "spirals.gif",
             "spirals_curves.png", "mnist_curves.png", "mnist_weights.png", "mnist_confusion.png",
@@ -50,11 +51,11 @@ def main() -> None:
 
     explain = glassnet("explain")
     (DOCS / "explain_xor.txt").write_text(explain)
-    readme = README.read_text()
+    readme = PAGE.read_text()
     before, rest = readme.split(START)
     _, after = rest.split(END)
     block = f"{START}\n```text\n$ glassnet explain\n{abridged_explain(explain)}\n```\n{END}"
-    README.write_text(before + block + after)
+    PAGE.write_text(before + block + after)
 
     glassnet("explain", "--descent", str(DOCS / "descent.png"))
     for hidden in ("3", "50"):

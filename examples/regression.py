@@ -1,4 +1,8 @@
-"""Learning as going downhill, then an MLP regressor (the first-principles tutorial).
+"""
+Gradient descent, then an MLP regressor
+=======================================
+
+Learning as going downhill, then an MLP regressor (the first-principles tutorial).
 
 Part 1: plain gradient descent on f(x) = x^2 - 4x + 5, whose minimum is at x* = 2. The update
 x <- x - learning_rate * f'(x) is the same SGD step that trains the network in part 2.

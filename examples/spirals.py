@@ -1,4 +1,8 @@
-"""Three interleaved spiral arms, one per class, learned by a ReLU network with Adam."""
+"""
+Three spirals with Adam and early stopping
+==========================================
+
+Three interleaved spiral arms, one per class, learned by a ReLU network with Adam."""
 
 from glassnet import Adam, EarlyStopping, evaluate, fit, mlp
 from glassnet.datasets import spirals

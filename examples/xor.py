@@ -1,4 +1,8 @@
-"""The XOR tutorial's network: 2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs,
+"""
+XOR with the tutorial's 2-3-2 network
+=====================================
+
+The XOR tutorial's network: 2 inputs, 3 sigmoid hidden neurons, 2 sigmoid outputs,
 mean squared error plus an L2 (Ridge) penalty, trained by full-batch gradient descent."""
 
 from glassnet import SGD, fit, mlp

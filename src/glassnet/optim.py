@@ -191,12 +191,14 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015). For each parameter, at step ``t = 1, 2, ...``::
+    """Adam (Kingma & Ba, 2015).
 
-    m <- beta1 * m + (1 - beta1) * g
-    v <- beta2 * v + (1 - beta2) * g^2
-    m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
-    p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+    For each parameter, at step ``t = 1, 2, ...``::
+
+        m <- beta1 * m + (1 - beta1) * g
+        v <- beta2 * v + (1 - beta2) * g^2
+        m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
+        p <- p - lr * m_hat / (sqrt(v_hat) + eps)
     """
 
     required_state = ("step", "m", "v")
