@@ -26,3 +26,14 @@ def test_every_relative_link_points_at_a_file():
             if not (page.parent / target).exists():
                 broken.append(f"{page.relative_to(ROOT)}: {target}")
     assert broken == []
+
+
+def test_the_command_line_page_names_every_train_option():
+    from glassnet.cli.options import build_parser
+
+    parser = build_parser()
+    train = next(action for action in parser._actions if action.dest == "command").choices["train"]
+    options = {option for action in train._actions for option in action.option_strings
+               if option.startswith("--") and option != "--help"}  # fmt: skip
+    page = (ROOT / "docs" / "how-to" / "command-line.md").read_text()
+    assert sorted(option for option in options if f"`{option}" not in page) == []

@@ -39,6 +39,40 @@ def undocumented() -> list[str]:
     return [name for name, obj in public_callables() if not inspect.getdoc(obj)]
 
 
+#: The public API a user meets first (with everything ``import glassnet`` exports):
+#: numpydoc's validation holds each to Parameters and Returns sections with every parameter
+#: described (shapes for arrays).
+CORE_API = [
+    "glassnet.train.fit", "glassnet.train.evaluate", "glassnet.train.train_step",
+    "glassnet.network.mlp", "glassnet.network.Network", "glassnet.network.Network.predict",
+    "glassnet.network.Network.predict_proba", "glassnet.network.Network.predict_classes",
+    "glassnet.network.Network.loss_and_gradients", "glassnet.gradcheck.gradcheck",
+    "glassnet.io.save", "glassnet.io.load_model", "glassnet.explain.explain_step",
+    "glassnet.trace.trace", "glassnet.layers.Dense", "glassnet.losses.get_loss",
+    "glassnet.optim.SGD", "glassnet.optim.Adam", "glassnet.callbacks.EarlyStopping",
+    "glassnet.onnx.export", "glassnet.preprocessing.scaled", "glassnet.features.with_features",
+]  # fmt: skip
+#: numpydoc's codes: no docstring; parameters missing, unknown or without a description; no
+#: Returns section or a return value without a description.
+CHECKS = {"GL08", "PR01", "PR02", "PR07", "RT01", "RT03"}
+
+
+def top_level_names() -> list[str]:
+    """What ``import glassnet`` exports, by where each is defined."""
+    objects = [getattr(glassnet, name) for name in glassnet.__all__ if name != "__version__"]
+    return [f"{obj.__module__}.{obj.__qualname__}" for obj in objects]
+
+
+def test_the_core_api_passes_numpydoc_validation():
+    from numpydoc.validate import validate
+
+    names = sorted(set(CORE_API) | set(top_level_names()))
+    assert len(names) > 40
+    problems = {name: [f"{code}: {text}" for code, text in validate(name)["errors"]
+                       if code in CHECKS] for name in names}  # fmt: skip
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
 def test_every_public_callable_has_a_docstring():
     names = [name for name, _ in public_callables()]
     assert len(names) > 400  # the walk found the package (bricks, losses, commands, ...)

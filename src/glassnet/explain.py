@@ -342,11 +342,38 @@ def explain_step(
     title: str,
     step: int = 1,
 ) -> tuple[list[Step], dict]:
-    """One real plain-gradient-descent step of ``network`` on ``(X, y)``, explained: the steps
-    and the header that :func:`render` prints. ``network`` is updated (pass a copy to keep it).
+    """One real plain-gradient-descent step of ``network`` on ``(X, y)``, explained.
 
     The command line's ``glassnet explain`` and the playground's "Explain this step" both call
     this, so they show the same names and numbers.
+
+    Parameters
+    ----------
+    network : Network
+        Updated by the step (pass a copy to keep it).
+    loss : Loss or str
+        The loss, as :func:`~glassnet.train.fit` takes it.
+    X : ndarray of shape (batch, in_features)
+        The batch's inputs.
+    y : ndarray of shape (batch,) or (batch, out_features)
+        Targets for ``loss``.
+    learning_rate : float
+        The step's learning rate.
+    l2 : float
+        Ridge strength.
+    l1 : float
+        Lasso strength.
+    title : str
+        The walkthrough's first line.
+    step : int
+        Which step this is, counted by the caller (``glassnet explain --steps K`` shows the K-th).
+
+    Returns
+    -------
+    steps : list of Step
+        Every number in the order of the chain rule, each with its formula.
+    header : dict
+        The title and the lines about the network, the loss and the update, for :func:`render`.
     """
     record = trace(network, loss, X, y, optimizer=SGD(learning_rate), l2=l2, l1=l1)
     layers = " -> ".join(

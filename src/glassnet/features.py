@@ -19,7 +19,13 @@ FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 
 class Features(Layer):
     """``x: (batch, 2)`` (the coordinates x1, x2) -> ``(batch, len(names))``, one column per name
-    of :data:`FEATURES`, in that order."""
+    of :data:`FEATURES`, in that order.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Distinct names among :data:`FEATURES`, in any order (the brick keeps theirs).
+    """
 
     formula = "the feature columns of {i}"
     is_scaling = True  # a fixed part of the data contract, not something learned
@@ -111,10 +117,23 @@ class Features(Layer):
 
 
 def with_features(network, names, *, inputs: np.ndarray | None = None):
-    """``network`` (whose first Dense takes ``len(names)`` columns) with a :class:`Features`
-    brick in front; with ``inputs`` (training rows, ``(n, 2)``) a
-    :class:`~glassnet.preprocessing.Standardize` of the feature columns between the two. A new
-    Network sharing the bricks, dtype, Generator and metadata."""
+    """``network`` behind a :class:`Features` brick.
+
+    Parameters
+    ----------
+    network : Network
+        A network whose first Dense takes ``len(names)`` columns.
+    names : sequence of str
+        Feature columns among :data:`FEATURES`.
+    inputs : ndarray of shape (n_samples, 2), optional
+        Training rows: with them, a :class:`~glassnet.preprocessing.Standardize` of the feature
+        columns stands between the two.
+
+    Returns
+    -------
+    Network
+        A new Network sharing the bricks, dtype, Generator and metadata.
+    """
     from glassnet.network import Network
     from glassnet.preprocessing import Standardize
 

@@ -54,14 +54,28 @@ def gradcheck(
 
     Parameters
     ----------
-    X : (batch, in_features); y : targets for ``loss``
-    l2 : the L2 (Ridge) strength, checked together with the data loss
-    l1 : the L1 (Lasso) strength, likewise (its derivative at a weight of exactly 0 is taken as 0)
+    network : Network
+        The network whose backward pass is checked.
+    loss : Loss or str
+        The loss, as :func:`~glassnet.train.fit` takes it.
+    X : ndarray of shape (batch, in_features)
+        The inputs.
+    y : ndarray of shape (batch,) or (batch, out_features)
+        Targets for ``loss``.
+    l2 : float
+        The L2 (Ridge) strength, checked together with the data loss.
+    l1 : float
+        The L1 (Lasso) strength, likewise (its derivative at a weight of exactly 0 is taken as 0).
+    eps : float
+        The step of the central differences.
+    training : bool
+        Check the training-mode pass (dropout on) or the inference one.
 
     Returns
     -------
-    dict of parameter name to the relative error of its gradient (see :func:`relative_error`);
-    values below 1e-6 mean the backward pass is right.
+    dict of str to float
+        Each parameter's name (``"dense1.W"``, ...) to the relative error of its gradient (see
+        :func:`relative_error`); values below 1e-6 mean the backward pass is right.
     """
     loss = get_loss(loss)
     net = network.astype(np.float64)

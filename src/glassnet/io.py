@@ -48,10 +48,21 @@ class ModelFileError(GlassnetError, ValueError):
 
 
 def save(network: Network, path: str | Path, *, metadata: dict | None = None) -> Path:
-    """Write ``network`` (and JSON-able ``metadata``) to ``path`` atomically; return the path.
+    """Write ``network`` (and JSON-able ``metadata``) to ``path`` atomically.
 
-    ``metadata`` defaults to ``network.metadata``. Refuses to write parameters holding NaN or
-    Inf, so a diverged run never overwrites a good model.
+    Parameters
+    ----------
+    network : Network
+        The network to save; its ``metadata`` is saved with it.
+    path : str or Path
+        The file to write (``.npz``).
+    metadata : dict, optional
+        JSON-able facts to keep instead of ``network.metadata`` (which is kept when not given).
+
+    Returns
+    -------
+    Path
+        The path written.
     """
     path = Path(path)
     header, arrays = model_contents(network, path, metadata=metadata)
@@ -162,7 +173,19 @@ def _remove_stale(directory: Path, prefix: str) -> None:
 
 
 def load_model(path: str | Path) -> Network:
-    """Read a network saved by :func:`save`; its metadata is in ``network.metadata``."""
+    """Read a network saved by :func:`save` (or a checkpoint); its metadata is in
+    ``network.metadata``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model file.
+
+    Returns
+    -------
+    Network
+        The network, every brick of its data contract included.
+    """
     path = Path(path)
     header, arrays = read_archive(path)
     return network_from(path, header, arrays)

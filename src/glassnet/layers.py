@@ -398,7 +398,13 @@ class ReLU(Layer):
 
 
 class LeakyReLU(Layer):
-    """``h = z`` where ``z > 0``, else ``slope * z``."""
+    """``h = z`` where ``z > 0``, else ``slope * z``.
+
+    Parameters
+    ----------
+    slope : float
+        The slope for ``z <= 0`` (PyTorch's default, 0.01).
+    """
 
     formula = "{i} where {i} > 0, else slope * {i}"
     local_formula, stuck_when = "1 where {i} > 0, else slope", "dead"
@@ -482,6 +488,13 @@ class Dropout(Layer):
     ``1 / (1 - p)``; at inference, pass inputs through unchanged.
 
     The mask is drawn from ``self.rng``, which the network sets to its own Generator.
+
+    Parameters
+    ----------
+    p : float
+        The probability of zeroing each input, in [0, 1).
+    rng : numpy.random.Generator, optional
+        Where masks come from; the network that holds the brick gives it its own.
     """
 
     formula, local_formula = "{i} * mask / (1 - p)", "mask / (1 - p)"

@@ -169,7 +169,18 @@ LOSSES: dict[str, type[Loss]] = {
 
 
 def get_loss(loss: str | Loss) -> Loss:
-    """Look up a loss by name (``"mse"``, ``"cross_entropy"``, ...) or pass an instance through."""
+    """Look up a loss by name, or pass an instance through.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        ``"mse"``, ``"mae"``, ``"cross_entropy"``, ``"binary_cross_entropy"``, or a Loss.
+
+    Returns
+    -------
+    Loss
+        The loss; an unknown name is a ValueError that lists the known ones.
+    """
     if isinstance(loss, Loss):
         return loss
     try:

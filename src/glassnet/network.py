@@ -303,12 +303,41 @@ class Network:
     ) -> tuple[np.ndarray, float, float]:
         """One forward and backward pass: fill every ``grads`` and return the loss.
 
-        Returns ``(outputs, data_loss, penalty)``; the objective being minimised is
-        ``data_loss + penalty`` (:meth:`penalty`). With ``l2 > 0`` each weight gradient also gets
-        ``l2 * W``, with ``l1 > 0`` also ``l1 * sign(W)`` (the derivatives of the two terms; at
-        ``W = 0`` the sign is 0). ``record`` is passed to ``forward`` and ``backward``; the
-        outputs go into ``out`` when it is given. ``checked=True`` says ``x`` already passed
-        :meth:`as_input` (``fit`` checks all rows once, not each batch).
+        The objective being minimised is ``data_loss + penalty`` (:meth:`penalty`). With ``l2 > 0``
+        each weight gradient also gets ``l2 * W``, with ``l1 > 0`` also ``l1 * sign(W)``: the
+        derivatives of the two terms (at ``W = 0`` the sign is 0).
+
+        Parameters
+        ----------
+        loss : Loss or str
+            The loss, as :func:`~glassnet.train.fit` takes it.
+        x : ndarray of shape (batch, in_features)
+            The batch's inputs.
+        target : ndarray of shape (batch,) or (batch, out_features)
+            Targets for ``loss``.
+        l2 : float
+            Ridge strength.
+        l1 : float
+            Lasso strength.
+        training : bool
+            Training mode (dropout on) or inference.
+        record : dict, optional
+            Filled with each brick's input, output and gradients, by layer name (how
+            :func:`~glassnet.trace.trace` watches).
+        out : ndarray of shape (batch, out_features), optional
+            Where the outputs go.
+        checked : bool
+            Says ``x`` already passed :meth:`as_input` (``fit`` checks all rows once, not
+            each batch).
+
+        Returns
+        -------
+        outputs : ndarray of shape (batch, out_features)
+            The forward pass's outputs.
+        data_loss : float
+            The loss of the batch.
+        penalty : float
+            The Ridge plus Lasso term.
         """
         loss = get_loss(loss)  # a name (``"mse"``, ...) as fit takes it, or a Loss
         x = x if checked else self.as_input(x)
@@ -335,10 +364,26 @@ class Network:
     def predict(
         self, x: np.ndarray, *, batch_size: int | None = 4096, checked: bool = False
     ) -> np.ndarray:
-        """Network outputs for ``x: (n_samples, in_features)``, inference mode, in batches. A
-        memory-mapped ``x`` (``numpy.load(..., mmap_mode="r")``) is read a batch at a time.
-        ``checked=True`` says ``x`` already passed :meth:`as_input`; otherwise an output that
-        overflowed (NaN or Inf) is an :class:`OutputOverflow` naming the row."""
+        """Network outputs for ``x``, in inference mode, in batches.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n_samples, in_features), DataFrame, or memory-mapped ndarray
+            The inputs. A memory-mapped array (``numpy.load(..., mmap_mode="r")``) is read a
+            batch at a time.
+        batch_size : int or None
+            Rows per forward pass (None: all at once).
+        checked : bool
+            Says ``x`` already passed :meth:`as_input`: training and evaluation see a diverged
+            network's NaN as it is. Otherwise an output that overflowed (NaN or Inf) raises
+            :class:`OutputOverflow` naming the row.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, out_features)
+            The outputs: logits or probabilities for classifiers (as the output brick makes them),
+            values in the target's units for regressors.
+        """
         if checked:  # training and evaluation: a network that diverged gives NaN there
             return self._outputs(x, batch_size)
         x = self.as_input(x, cast=not is_memory_mapped(x))  # checked once, not once per batch
@@ -407,11 +452,37 @@ class Network:
         return np.argmax(self.output_to_proba(out), axis=1)
 
     def predict_proba(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
-        """Class probabilities (n_samples, classes); rows sum to 1; two columns for one output."""
+        """Class probabilities for the rows of ``x``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n_samples, in_features) or DataFrame
+            The inputs.
+        batch_size : int or None
+            Rows per forward pass.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; a network with one output gives two columns (class 0, class 1).
+        """
         return self.output_to_proba(self.predict(x, batch_size=batch_size))
 
     def predict_classes(self, x: np.ndarray, *, batch_size: int | None = 4096) -> np.ndarray:
-        """Most probable class index for each row: (n_samples,) int."""
+        """The most probable class of each row of ``x``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n_samples, in_features) or DataFrame
+            The inputs.
+        batch_size : int or None
+            Rows per forward pass.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Class indices (int).
+        """
         return self.output_to_classes(self.predict(x, batch_size=batch_size))
 
     # ------------------------------------------------------------------ weights and copies
@@ -509,8 +580,8 @@ def mlp(
     sizes : sequence of int
         Input features, each hidden layer's width, output features.
     activation : str or sequence of str
-        Hidden activation (``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``identity``), one
-        for all hidden layers or one per hidden layer.
+        Hidden activation (``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``identity``,
+        ``gelu``), one for all hidden layers or one per hidden layer.
     output : str, optional
         Activation after the last Dense (``sigmoid``, ``softmax``, ...); none by default, so the
         outputs are logits for the fused cross-entropy losses, or values for regression.
@@ -518,6 +589,15 @@ def mlp(
         Initializer for every Dense; default: each activation's own (see :mod:`glassnet.init`).
     dropout : float
         Dropout probability after every hidden activation (0 turns it off).
+    dtype : dtype
+        The network's float type, float32 unless asked.
+    seed : int, optional
+        Seed of the network's Generator (initial weights and dropout masks).
+
+    Returns
+    -------
+    Network
+        The stack of bricks, its weights initialised.
     """
     sizes = list(sizes)
     if len(sizes) < 2:

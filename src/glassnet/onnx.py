@@ -102,7 +102,22 @@ def to_onnx(network: Network, *, include_preprocessing: bool = True):
 
 
 def export(network: Network, path: str | Path, *, include_preprocessing: bool = True) -> Path:
-    """Write ``network`` as an ONNX file at ``path`` (atomically); return the path."""
+    """Write ``network`` as an ONNX file at ``path`` (atomically).
+
+    Parameters
+    ----------
+    network : Network
+        The network to export.
+    path : str or Path
+        The file to write (``.onnx``).
+    include_preprocessing : bool
+        Keep a leading Standardize in the graph (False: the graph takes rows already scaled).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     path = Path(path)
     model = to_onnx(network, include_preprocessing=include_preprocessing)
     data = model.SerializeToString()

@@ -73,7 +73,13 @@ def _check_learning_rate(learning_rate: float) -> float:
 
 
 class Optimizer:
-    """Base class: ``learning_rate`` is a plain attribute that schedules may change per epoch."""
+    """Base class: ``learning_rate`` is a plain attribute that schedules may change per epoch.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The step size, > 0.
+    """
 
     #: Per-parameter state entries a checkpoint must hold for each parameter that has state,
     #: those it may hold besides, and those that are never negative (running squares).
@@ -149,6 +155,15 @@ class SGD(Optimizer):
         p <- p - lr * (g + mu * b)         (Nesterov)
 
     Without momentum: ``p <- p - lr * g``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The step size ``lr`` (> 0).
+    momentum : float
+        ``mu`` in [0, 1); 0 is plain gradient descent.
+    nesterov : bool
+        Nesterov's momentum instead of the classical one (needs ``momentum > 0``).
     """
 
     required_state = ("momentum_buffer",)
@@ -199,6 +214,15 @@ class Adam(Optimizer):
         v <- beta2 * v + (1 - beta2) * g^2
         m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    Parameters
+    ----------
+    learning_rate : float
+        The step size ``lr`` (> 0).
+    betas : tuple of float
+        ``(beta1, beta2)``, each in [0, 1): the decay rates of the two moments.
+    eps : float
+        Added to ``sqrt(v_hat)``, so a step never divides by 0.
     """
 
     required_state = ("step", "m", "v")

@@ -128,6 +128,13 @@ class Standardize(_ColumnScaling):
     """``x_std = (x - mean) / std`` per column: raw features in, standardised features out.
 
     May stand first in a network, where it fixes the input width (``len(mean)``).
+
+    Parameters
+    ----------
+    mean : sequence of float
+        Each column's mean (of the training rows: :meth:`fit` computes them).
+    std : sequence of float
+        Each column's standard deviation, > 0.
     """
 
     formula, local_formula = "({i} - mean) / std", "1 / std"
@@ -159,7 +166,15 @@ class Standardize(_ColumnScaling):
 
 class Rescale(_ColumnScaling):
     """``y = z * std + mean`` per column: a regressor's standardised outputs back in the target's
-    own units (``mean``, ``std``: the training targets')."""
+    own units.
+
+    Parameters
+    ----------
+    mean : sequence of float
+        Each target column's mean (of the training targets: :meth:`fit` computes them).
+    std : sequence of float
+        Each target column's standard deviation, > 0.
+    """
 
     formula, local_formula = "{i} std + mean", "std"
 
@@ -283,6 +298,14 @@ class Impute(Layer):
 
     Stands first in a network, where it fixes the input width (``len(fill)``) and lets the
     network take rows with NaN in them; Inf is still refused at the door.
+
+    Parameters
+    ----------
+    fill : sequence of float
+        Each column's fill value (:meth:`fit` learns them from training rows).
+    strategy : str
+        How the fill values were chosen (``mean``, ``median``, ``most_frequent``, ``given``),
+        kept for the summary.
     """
 
     formula, local_formula = "{i}, with fill where missing", "1 where {i} is given, else 0"
@@ -376,11 +399,28 @@ def scaled(
     missing: str | None = None,
     categories: dict[int, list[str]] | None = None,
 ):
-    """``network`` with scaling bricks fitted on training rows around it: an :class:`Impute`
-    (``missing``: its strategy), a :class:`OneHot` (``categories``: names by input column) and a
-    :class:`Standardize` for ``inputs`` (n_rows, columns) in front, a :class:`Rescale` for
-    ``targets`` (n_rows, out_features) behind. A new Network sharing the bricks, dtype, Generator
-    and metadata."""
+    """``network`` with scaling bricks fitted on training rows around it.
+
+    Parameters
+    ----------
+    network : Network
+        The network to wrap; its bricks are shared, not copied.
+    inputs : ndarray of shape (n_rows, columns), optional
+        Training rows: a :class:`Standardize` of them goes in front (after an :class:`Impute` and
+        a :class:`OneHot` when asked).
+    targets : ndarray of shape (n_rows, out_features), optional
+        Training targets: a :class:`Rescale` to their units goes behind.
+    missing : str, optional
+        The :class:`Impute` strategy for missing values (``mean``, ``median``,
+        ``most_frequent``); none by default.
+    categories : dict of int to list of str, optional
+        The category names of the input columns that hold categories (a :class:`OneHot`).
+
+    Returns
+    -------
+    Network
+        A new Network sharing the bricks, dtype, Generator and metadata.
+    """
     from glassnet.network import Network
 
     layers = list(network.layers)

@@ -125,8 +125,28 @@ def trace(
 ) -> Trace:
     """Run one training step on the batch ``(X, y)`` and record everything.
 
-    The step is real: ``network``'s parameters are updated (pass ``network.copy()`` to keep
-    them). ``optimizer`` defaults to ``SGD(0.1)``.
+    Parameters
+    ----------
+    network : Network
+        The step is real: its parameters are updated (pass ``network.copy()`` to keep them).
+    loss : Loss or str
+        The loss, as :func:`~glassnet.train.fit` takes it.
+    X : ndarray of shape (batch, in_features)
+        The batch's inputs.
+    y : ndarray of shape (batch,) or (batch, out_features)
+        Targets for ``loss``.
+    optimizer : Optimizer, optional
+        The update rule; ``SGD(0.1)`` when not given.
+    l2 : float
+        Ridge strength.
+    l1 : float
+        Lasso strength.
+
+    Returns
+    -------
+    Trace
+        Each brick's input, output, gradients and parameters before and after, by layer name, and
+        the loss before and after the step.
     """
     loss = get_loss(loss)
     X = network.as_input(X)

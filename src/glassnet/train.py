@@ -151,11 +151,35 @@ def train_step(
 ) -> tuple[np.ndarray, float, float]:
     """One step of learning on one batch: forward, loss, backward, update.
 
-    Returns ``(outputs, data_loss, penalty)`` where ``outputs`` are the forward pass's outputs
-    before the update and ``penalty`` the Ridge (``l2``) plus Lasso (``l1``) term.
-    ``before_update(loss)`` is called with the batch's loss once every gradient is filled,
-    before the optimizer moves a weight (an exception there leaves the weights as they were:
-    what :class:`~glassnet.diagnostics.TrainingGuard` relies on).
+    Parameters
+    ----------
+    network : Network
+        Updated in place.
+    loss : Loss or str
+        The loss, as :func:`fit` takes it.
+    optimizer : Optimizer
+        The update rule.
+    x : ndarray of shape (batch, in_features)
+        The batch's inputs.
+    target : ndarray of shape (batch,) or (batch, out_features)
+        The batch's targets for ``loss``.
+    l2 : float
+        Ridge strength.
+    l1 : float
+        Lasso strength.
+    before_update : callable, optional
+        Called with the batch's loss once every gradient is filled, before the optimizer moves a
+        weight. An exception raised there leaves the weights as they were, which is what
+        :class:`~glassnet.diagnostics.TrainingGuard` relies on.
+
+    Returns
+    -------
+    outputs : ndarray of shape (batch, out_features)
+        The forward pass's outputs, before the update.
+    data_loss : float
+        The loss of the batch.
+    penalty : float
+        The Ridge plus Lasso term.
     """
     loss = get_loss(loss)
     x = network.as_input(x)
@@ -181,8 +205,30 @@ def evaluate(
     l2: float = 0.0,
     l1: float = 0.0,
 ) -> dict[str, float]:
-    """Loss (plus the L2 and L1 terms) and metrics of ``network`` on ``(X, y)``, in inference
-    mode."""
+    """Loss (with the L2 and L1 terms) and metrics of ``network`` on ``(X, y)``, in inference mode.
+
+    Parameters
+    ----------
+    network : Network
+        The network to score.
+    loss : Loss or str
+        The loss, as :func:`fit` takes it.
+    X : ndarray of shape (n_samples, in_features), DataFrame, or memory-mapped ndarray
+        The inputs.
+    y : ndarray of shape (n_samples,) or (n_samples, out_features)
+        Targets for ``loss``.
+    metrics : list of str, optional
+        Names from :mod:`glassnet.metrics`; by default the loss's own (accuracy, or mse, mae, r2).
+    l2 : float
+        Ridge strength included in the reported loss.
+    l1 : float
+        Lasso strength included in the reported loss.
+
+    Returns
+    -------
+    dict of str to float
+        ``{"loss": ..., "accuracy": ...}``: the loss and each metric.
+    """
     loss = get_loss(loss)
     X = network.as_input(X, cast=not is_memory_mapped(X))
     y = check_targets(y, loss, len(X), network.out_features)
@@ -225,49 +271,74 @@ def fit(
 ) -> History:
     """Train ``network`` on ``(X, y)`` with mini-batch gradient descent.
 
+    Train metrics are computed on each batch's outputs during the epoch (before that batch's
+    update, with dropout on); validation metrics with the weights at the end of the epoch.
+
     Parameters
     ----------
-    X : (n_samples, in_features); a DataFrame is read by column name (see
-        :mod:`glassnet.frames`); a memory-mapped array (``numpy.load(path, mmap_mode="r")``) is
-        checked a block of rows at a time and each batch's rows are read (and cast) from the
-        file, so it may be larger than memory
-    y : targets for ``loss``: integer labels (n_samples,) or one-hot for cross-entropy; values
-        (n_samples, out_features) for regression losses
-    loss : Loss or name (``"mse"``, ``"mae"``, ``"cross_entropy"``, ``"binary_cross_entropy"``)
-    optimizer : default ``SGD(0.01)``
-    epochs : passes over the training rows
-    batch_size : 1 (per-sample SGD), any N, or None (the full batch)
-    shuffle : draw a new order of the rows each epoch
-    l2 : Ridge strength ``alpha``: ``alpha/2 * sum(W**2)`` joins the loss, ``alpha * W`` the
-        weight gradients
-    l1 : Lasso strength ``beta``: ``beta * sum(|W|)`` joins the loss, ``beta * sign(W)`` the
-        weight gradients
-    validation_data : ``(X_val, y_val)``, evaluated after every epoch
-    validation_fraction : instead, hold this random fraction of the rows apart for validation
-    metrics : names from :mod:`glassnet.metrics`; default ``accuracy`` for classification losses,
-        ``mse``, ``mae``, ``r2`` for regression ones
-    callbacks : :class:`~glassnet.callbacks.Callback` instances (early stopping, ...)
-    schedule : callable ``epoch -> learning_rate`` (see :mod:`glassnet.schedules`)
-    seed : seed of the Generator for shuffling and the validation split (dropout masks come from
-        the network's own Generator)
-    progress : show a progress bar and per-epoch metrics on stderr
-    guard : stop with :class:`~glassnet.diagnostics.TrainingDiverged` when the loss or a gradient
-        becomes NaN/Inf or explodes (see :class:`~glassnet.diagnostics.TrainingGuard`)
-    health : add per-epoch gradient norms, dead-ReLU and saturation fractions to the History
-        (see :class:`~glassnet.diagnostics.HealthMonitor`)
-    checkpoint : path of a checkpoint (see :mod:`glassnet.checkpoint`) written every
-        ``checkpoint_every`` epochs and at the end. With a checkpoint, Ctrl-C stops at the end of
-        the current batch, writes the checkpoint and raises :class:`TrainingInterrupted`.
-    resume : continue from ``checkpoint`` (weights, optimizer state, History, random
-        generators, the position within an epoch) up to ``epochs`` in all; the result is bit
-        for bit that of one uninterrupted run with the same arguments. Callbacks start afresh.
+    network : Network
+        The network to train; its parameters are updated in place.
+    X : ndarray of shape (n_samples, in_features), DataFrame, or memory-mapped ndarray
+        The inputs. A DataFrame is read by column name (see :mod:`glassnet.frames`). A
+        memory-mapped array (``numpy.load(path, mmap_mode="r")``) is checked a block of rows at a
+        time and each batch's rows are read (and cast) from the file, so it may be larger than
+        memory.
+    y : ndarray of shape (n_samples,) or (n_samples, out_features)
+        Targets for ``loss``: integer labels or one-hot rows for cross-entropy, values for the
+        regression losses.
+    loss : Loss or str
+        ``"mse"``, ``"mae"``, ``"cross_entropy"``, ``"binary_cross_entropy"``, or a Loss.
+    optimizer : Optimizer, optional
+        The update rule; ``SGD(0.01)`` when not given.
+    epochs : int
+        Passes over the training rows.
+    batch_size : int or None
+        Rows per step: 1 is per-sample SGD, None the full batch.
+    shuffle : bool
+        Draw a new order of the rows each epoch.
+    l2 : float
+        Ridge strength ``alpha``: ``alpha/2 * sum(W**2)`` joins the loss and ``alpha * W`` the
+        weight gradients.
+    l1 : float
+        Lasso strength ``beta``: ``beta * sum(|W|)`` joins the loss and ``beta * sign(W)`` the
+        weight gradients.
+    validation_data : tuple of (X_val, y_val), optional
+        Evaluated after every epoch.
+    validation_fraction : float, optional
+        Instead, hold this random fraction of the rows apart for validation.
+    metrics : list of str, optional
+        Names from :mod:`glassnet.metrics`; by default ``accuracy`` for classification losses and
+        ``mse``, ``mae``, ``r2`` for regression ones.
+    callbacks : list of Callback
+        :class:`~glassnet.callbacks.Callback` instances (early stopping, ...).
+    schedule : callable, optional
+        ``epoch -> learning_rate`` (see :mod:`glassnet.schedules`).
+    seed : int, optional
+        Seed of the Generator for shuffling and the validation split (dropout masks come from the
+        network's own Generator).
+    progress : bool
+        Show a progress bar and per-epoch metrics on stderr.
+    guard : bool
+        Stop with :class:`~glassnet.diagnostics.TrainingDiverged` when the loss or a gradient
+        becomes NaN or Inf, or explodes (see :class:`~glassnet.diagnostics.TrainingGuard`).
+    health : bool
+        Add per-epoch gradient norms, dead-ReLU and saturation fractions to the History (see
+        :class:`~glassnet.diagnostics.HealthMonitor`).
+    checkpoint : str or Path, optional
+        A checkpoint file (see :mod:`glassnet.checkpoint`), written every ``checkpoint_every``
+        epochs and at the end. With a checkpoint, Ctrl-C stops at the end of the current batch,
+        writes the checkpoint and raises :class:`~glassnet.checkpoint.TrainingInterrupted`.
+    checkpoint_every : int
+        Epochs between two checkpoints.
+    resume : bool
+        Continue from ``checkpoint`` (weights, optimizer state, History, random generators, the
+        position within an epoch) up to ``epochs`` in all. The result is bit for bit that of one
+        uninterrupted run with the same arguments. Callbacks start afresh.
 
     Returns
     -------
-    History with per-epoch ``loss``, metrics, ``val_*`` values and ``time``.
-
-    Train metrics are computed on each batch's outputs during the epoch (before that batch's
-    update, with dropout on); validation metrics with the weights at the end of the epoch.
+    History
+        Per-epoch ``loss``, metrics, ``val_*`` values and ``time``.
     """
     loss = get_loss(loss)
     optimizer = _checked_optimizer(optimizer)

@@ -9,7 +9,7 @@ from glassnet.preprocessing import Standardize
 
 
 def command_export(args: argparse.Namespace) -> int:
-    """``glassnet export MODEL OUT.onnx``: write the model as an ONNX graph."""
+    """``glassnet export MODEL --onnx OUT.onnx``: write the model as an ONNX graph."""
     from glassnet.onnx import OPSET, export
 
     network = load_model(args.model)

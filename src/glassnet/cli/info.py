@@ -10,8 +10,8 @@ from glassnet.io import load_model
 
 
 def command_info(args: argparse.Namespace) -> int:
-    """``glassnet info [DATASET|MODEL]``: describe a data set and its recipe, or a saved model,
-    and the machine."""
+    """``glassnet info MODEL``: print a saved model's bricks, data contract and metadata
+    (``--json``: the metadata as JSON)."""
     network = load_model(args.model)
     meta = network.metadata
     if args.json:
