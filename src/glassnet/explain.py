@@ -164,7 +164,12 @@ def _update_steps(trace: Trace, symbols: list[dict]) -> list[Step]:
         for key in layer.params:
             name = sym[key]
             formula = f"{name} - lr * dLoss/d{name}, lr = {trace.learning_rate:g}"
-            steps.append(Step("update", f"{name} new", formula, layer.params_after[key]))
+            note = ""
+            if key == "W" and layer.max_norm is not None:  # the constraint after the step
+                formula = f"renorm({formula}, max_norm = {layer.max_norm:g})"
+                note = (f"each unit's incoming weights, a column of {name}, scaled down to a "
+                        f"norm of at most {layer.max_norm:g}")  # fmt: skip
+            steps.append(Step("update", f"{name} new", formula, layer.params_after[key], note))
     change = trace.loss_after - trace.loss
     steps.append(
         Step(

@@ -198,6 +198,9 @@ class Dense(Layer):
         Whether to add ``b`` (initialised to zeros).
     rng : numpy.random.Generator, optional
         Initialise the weights now from this generator. Otherwise the network does, from its own.
+    max_norm : float, optional
+        After every update, each unit's incoming weights (a column of ``W``) are scaled down to
+        a norm of at most ``max_norm`` (Srivastava et al., 2014). None: no limit.
     """
 
     regularized = ("W",)
@@ -210,8 +213,14 @@ class Dense(Layer):
         init: str | Initializer | None = None,
         bias: bool = True,
         rng: np.random.Generator | None = None,
+        max_norm: float | None = None,
     ) -> None:
         super().__init__()
+        if max_norm is not None and not (isinstance(max_norm, (int, float))
+                                         and np.isfinite(max_norm) and max_norm > 0):  # fmt: skip
+            raise ValueError(f"Dense: max_norm must be a finite number > 0 or None, got "
+                             f"{max_norm!r}")  # fmt: skip
+        self.max_norm = None if max_norm is None else float(max_norm)
         self.fan_in = check_positive_int(fan_in, "Dense: fan_in")
         self.fan_out = check_positive_int(fan_out, "Dense: fan_out")
         self.init = init
@@ -294,15 +303,29 @@ class Dense(Layer):
             )
         return self.fan_out
 
+    def renorm(self) -> None:
+        """Scale each unit's incoming weights (each column of ``W``) down to a norm of at most
+        ``max_norm``, in place; columns within the limit are left as they are."""
+        if self.max_norm is None:
+            return
+        W = self.params["W"]
+        norms = np.sqrt(np.einsum("ij,ij->j", W, W))
+        over = norms > self.max_norm
+        if np.any(over):  # W_j <- W_j * c / |W_j| for the units over the limit
+            W[:, over] *= (self.max_norm / norms[over]).astype(W.dtype)
+
     def config(self) -> dict:
         init = self.init if self.init is None or isinstance(self.init, str) else self.init.__name__
-        return {
+        config = {
             "type": "Dense",
             "fan_in": self.fan_in,
             "fan_out": self.fan_out,
             "init": init,
             "bias": self.bias,
         }
+        if self.max_norm is not None:
+            config["max_norm"] = self.max_norm
+        return config
 
     def to_onnx(self, graph, x: str) -> str:
         inputs = [x, graph.constant(f"{self.name}.W", self.params["W"])]

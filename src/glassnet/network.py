@@ -33,7 +33,7 @@ class Network:
     layers : sequence of Layer
         The bricks, applied in order. Consecutive Dense layers must agree on feature counts. The
         first brick fixes the input width: a Dense, or a :class:`~glassnet.preprocessing.
-        Standardize` in front of one.
+        Standardize` in front of one; a Dropout on the inputs may stand before it.
     dtype : float32 (default) or float64
         The dtype of every parameter; inputs are cast to it once on the way in.
     seed : int, optional
@@ -58,10 +58,11 @@ class Network:
                 raise TypeError(
                     f"Network: layer {position} is a {type(layer).__name__}, not a glassnet Layer"
                 )
-        if layers[0].in_features is None:
+        if _input_width(layers) is None:
             raise ValueError(
                 f"Network: the first brick must fix the input width (a Dense, or a Standardize "
-                f"before one); a {type(layers[0]).__name__} takes any width"
+                f"before one; a Dropout on the inputs may stand before it); a "
+                f"{type(layers[0]).__name__} takes any width"
             )
         self.dtype = _check_dtype(dtype)
         self.rng = rng if rng is not None else np.random.default_rng(seed)
@@ -150,8 +151,8 @@ class Network:
     # ------------------------------------------------------------------ shape facts
     @property
     def in_features(self) -> int:
-        """The input width the first brick fixes."""
-        return self.layers[0].in_features
+        """The input width the first brick fixes (after a Dropout on the inputs, if any)."""
+        return _input_width(self.layers)
 
     @property
     def out_features(self) -> int:
@@ -185,6 +186,16 @@ class Network:
         """
         self._check_storage()
         return list(self._parameters)
+
+    def apply_constraints(self) -> None:
+        """What must hold after every update: each Dense layer's ``max_norm`` (see
+        :meth:`~glassnet.layers.Dense.renorm`). Training calls it after each optimizer step."""
+        for layer in self._constrained:
+            layer.renorm()
+
+    @property
+    def _constrained(self) -> list:
+        return [layer for layer in self.layers if getattr(layer, "max_norm", None) is not None]
 
     def parameter_vector(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """Every parameter as one triple ``("parameters", vector, grad_vector)``.
@@ -568,6 +579,8 @@ def mlp(
     output: str | None = None,
     init: str | None = None,
     dropout: float = 0.0,
+    input_dropout: float = 0.0,
+    max_norm: float | None = None,
     dtype: type | np.dtype | str = np.float32,
     seed: int | None = None,
 ) -> Network:
@@ -589,6 +602,11 @@ def mlp(
         Initializer for every Dense; default: each activation's own (see :mod:`glassnet.init`).
     dropout : float
         Dropout probability after every hidden activation (0 turns it off).
+    input_dropout : float
+        Dropout probability of the inputs, a Dropout before the first Dense (0: none).
+    max_norm : float, optional
+        Every Dense layer's limit on each unit's incoming weight norm after each update (see
+        :class:`~glassnet.layers.Dense`); None: no limit.
     dtype : dtype
         The network's float type, float32 unless asked.
     seed : int, optional
@@ -609,9 +627,9 @@ def mlp(
     activations = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(activations) != n_hidden:
         raise ValueError(f"mlp: {len(activations)} activations given for {n_hidden} hidden layers")
-    layers: list[Layer] = []
+    layers: list[Layer] = [Dropout(input_dropout)] if input_dropout else []
     for position, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(Dense(fan_in, fan_out, init=init))
+        layers.append(Dense(fan_in, fan_out, init=init, max_norm=max_norm))
         name = activations[position] if position < n_hidden else output
         if name is not None:
             layers.append(_activation(name, hidden=position < n_hidden))
@@ -625,3 +643,14 @@ def _activation(name: str, *, hidden: bool) -> Layer:
     if name not in choices:
         raise unknown_name("activation", name, choices)
     return choices[name]()
+
+
+def _input_width(layers) -> int | None:
+    """The width the first brick that fixes one fixes, when only Dropout bricks (dropout on the
+    inputs, which keeps the width) stand before it; else None."""
+    for layer in layers:
+        if layer.in_features is not None:
+            return layer.in_features
+        if not isinstance(layer, Dropout):
+            return None
+    return None

@@ -29,6 +29,8 @@ class Recipe:
     l1: float = 0.0
     features: tuple[str, ...] | None = None  # 2-column data: a Features brick first
     dropout: float = 0.0
+    input_dropout: float = 0.0  # a Dropout on the inputs, before the first Dense
+    max_norm: float | None = None  # each unit's incoming weight norm held to it after each step
     validation_fraction: float = 0.1
     standardize: bool = False  # tables: a Standardize brick first
     scale_target: bool = False  # table regression: the target standardised, a Rescale brick last

@@ -30,7 +30,8 @@ class LayerTrace:
     ``input``/``output``: (batch, features) forward values; ``grad_output``: dLoss/d(output);
     ``grad_input``: dLoss/d(input); ``local_grad``: d(output)/d(input) elementwise (None for
     Dense and Softmax); ``params``, ``data_grads`` (data term only), ``grads`` (with the L2 term),
-    ``updates`` (params after minus params before) and ``params_after``, by parameter key.
+    ``updates`` (params after minus params before) and ``params_after``, by parameter key;
+    ``max_norm``: a Dense layer's limit on each unit's incoming weights after the update.
     """
 
     name: str
@@ -45,6 +46,7 @@ class LayerTrace:
     grads: dict[str, np.ndarray] = field(default_factory=dict)
     updates: dict[str, np.ndarray] = field(default_factory=dict)
     params_after: dict[str, np.ndarray] = field(default_factory=dict)
+    max_norm: float | None = None
 
 
 @dataclass
@@ -178,9 +180,11 @@ def trace(
                 params=before[layer.name],
                 data_grads=seen.get("data_grads", {}),
                 grads={k: g.copy() for k, g in layer.grads.items()},
+                max_norm=getattr(layer, "max_norm", None),
             )
         )
     optimizer.step(network.parameters())
+    network.apply_constraints()
     for layer, layer_trace in zip(network.layers, layers, strict=True):
         layer_trace.params_after = {k: v.copy() for k, v in layer.params.items()}
         layer_trace.updates = {

@@ -135,6 +135,7 @@ def _learn(
         before_update(data_loss + l2_term)
     with one_thread() if update_on_one_thread else contextlib.nullcontext():
         optimizer.step(network.parameter_vector())
+    network.apply_constraints()  # max-norm: each unit's incoming weights held to their limit
     return outputs, data_loss, l2_term
 
 

@@ -64,6 +64,7 @@ RECIPE_OPTIONS = {
     "hidden": "hidden", "activation": "activation", "loss": "loss", "epochs": "epochs",
     "batch_size": "batch_size", "lr": "lr", "optimizer": "optimizer", "schedule": "schedule",
     "l2": "l2", "l1": "l1", "dropout": "dropout", "validation_fraction": "validation_fraction",
+    "input_dropout": "input_dropout", "max_norm": "max_norm",
 }  # fmt: skip
 
 
@@ -99,8 +100,9 @@ def recipes_text() -> str:
     def line(name, recipe) -> str:
         hidden = " ".join(map(str, recipe.hidden)) or "none"
         batch = recipe.batch_size or "full"
-        extra = "".join(f", {key} {value:g}" for key, value in (("l2", recipe.l2),
-                        ("l1", recipe.l1), ("dropout", recipe.dropout)) if value)  # fmt: skip
+        settings = (("l2", recipe.l2), ("l1", recipe.l1), ("dropout", recipe.dropout),
+                    ("input dropout", recipe.input_dropout), ("max norm", recipe.max_norm))
+        extra = "".join(f", {key} {value:g}" for key, value in settings if value)
         return (f"{name}: hidden {hidden}, {recipe.activation}, {recipe.optimizer} lr "
                 f"{recipe.lr:g} {recipe.schedule}, {recipe.epochs} epochs, batch {batch}, "
                 f"validation {recipe.validation_fraction:g}{extra}")  # fmt: skip
@@ -193,6 +195,12 @@ def _add_train(commands) -> None:
         + " (a Features brick the model carries)",
     )
     train.add_argument("--dropout", type=probability, help="dropout after each hidden layer")
+    train.add_argument("--input-dropout", type=probability, help="dropout of the inputs")
+    train.add_argument(
+        "--max-norm",
+        type=positive_float,
+        help="after each step, scale each unit's incoming weights to a norm of at most this",
+    )
     train.add_argument(
         "--validation-fraction", type=probability, help="training rows held out (0: none)"
     )

@@ -85,6 +85,8 @@ def _recipe(name: str, args: argparse.Namespace):
         l1=args.l1,
         features=tuple(args.features) if args.features else None,
         dropout=args.dropout,
+        input_dropout=args.input_dropout,
+        max_norm=args.max_norm,
         validation_fraction=args.validation_fraction,
         scale_target=args.scale_target,
     )
@@ -104,6 +106,7 @@ def _network(name: str, args: argparse.Namespace, recipe, data: Dataset):
         width = len(recipe.features)
     network = mlp([width, *recipe.hidden, data.n_outputs], activation=recipe.activation,
                   output=recipe.output, init=recipe.init, dropout=recipe.dropout,
+                  input_dropout=recipe.input_dropout, max_norm=recipe.max_norm,
                   seed=args.seed)  # fmt: skip
     if recipe.features:
         return _with_features(name, args, recipe, data, network, categories)
