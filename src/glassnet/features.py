@@ -116,8 +116,9 @@ class Features(Layer):
         return graph.node("Concat", pieces, self.name, axis=1)
 
 
-def with_features(network, names, *, inputs: np.ndarray | None = None):
-    """``network`` behind a :class:`Features` brick.
+def with_features(network, names, *, inputs: np.ndarray | None = None,
+                  targets: np.ndarray | None = None):  # fmt: skip
+    """``network`` behind a :class:`Features` brick (and before a target scaling).
 
     Parameters
     ----------
@@ -128,6 +129,9 @@ def with_features(network, names, *, inputs: np.ndarray | None = None):
     inputs : ndarray of shape (n_samples, 2), optional
         Training rows: with them, a :class:`~glassnet.preprocessing.Standardize` of the feature
         columns stands between the two.
+    targets : ndarray of shape (n_samples, out_features), optional
+        Training targets: with them, a :class:`~glassnet.preprocessing.Rescale` to their units
+        stands last.
 
     Returns
     -------
@@ -135,8 +139,10 @@ def with_features(network, names, *, inputs: np.ndarray | None = None):
         A new Network sharing the bricks, dtype, Generator and metadata.
     """
     from glassnet.network import Network
-    from glassnet.preprocessing import Standardize
+    from glassnet.preprocessing import Standardize, scaled
 
+    if targets is not None:
+        network = scaled(network, targets=targets)
     features = Features(names)
     front: list[Layer] = [features]
     if inputs is not None:

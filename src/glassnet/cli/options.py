@@ -60,12 +60,10 @@ def open_probability(text: str) -> float:
 
 
 #: The train options whose default is the data set's recipe (``glassnet.recipes``).
-RECIPE_OPTIONS = {
-    "hidden": "hidden", "activation": "activation", "loss": "loss", "epochs": "epochs",
-    "batch_size": "batch_size", "lr": "lr", "optimizer": "optimizer", "schedule": "schedule",
-    "l2": "l2", "l1": "l1", "dropout": "dropout", "validation_fraction": "validation_fraction",
-    "input_dropout": "input_dropout", "max_norm": "max_norm",
-}  # fmt: skip
+RECIPE_OPTIONS = frozenset({
+    "hidden", "activation", "loss", "epochs", "batch_size", "lr", "optimizer", "schedule", "l2",
+    "l1", "dropout", "validation_fraction", "input_dropout", "max_norm",
+})  # fmt: skip
 
 
 class _DefaultsShown(argparse.HelpFormatter):

@@ -131,10 +131,10 @@ def _with_features(name: str, args, recipe, data: Dataset, network, categories):
                          f"has {data.n_features} feature columns")  # fmt: skip
     if args.missing != "error":
         raise ValueError("--features and --missing cannot be combined: fill the table first")
-    if recipe.standardize and recipe.scale_target and data.task == "regression":
-        network = scaled(network, targets=data.y_train)
-    inputs = data.X_train if recipe.standardize else None
-    return with_features(network, recipe.features, inputs=inputs)
+    scale_target = recipe.standardize and recipe.scale_target and data.task == "regression"
+    return with_features(network, recipe.features,
+                         inputs=data.X_train if recipe.standardize else None,
+                         targets=data.y_train if scale_target else None)  # fmt: skip
 
 
 def _print_plan(data: Dataset, network, loss: str, recipe) -> None:

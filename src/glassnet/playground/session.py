@@ -85,11 +85,11 @@ class Session:
         sizes = [len(s.features), *s.hidden, self.data.n_outputs]
         network = mlp(sizes, activation=s.activation, seed=s.seed)
         custom = s.dataset == "custom"
-        if custom and self.data.task == "regression":
-            network = scaled(network, targets=self.data.y_train)
+        targets = self.data.y_train if custom and self.data.task == "regression" else None
         if s.features != ["x1", "x2"]:
-            return with_features(network, s.features, inputs=self.X_train if custom else None)
-        return scaled(network, inputs=self.X_train) if custom else network
+            return with_features(network, s.features, inputs=self.X_train if custom else None,
+                                 targets=targets)  # fmt: skip
+        return scaled(network, inputs=self.X_train, targets=targets) if custom else network
 
     # ------------------------------------------------------------------ data
     def _load_data(self) -> Dataset:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from glassnet._checks import is_finite_real, is_whole
+from glassnet.features import FEATURES
 from glassnet.layers import HIDDEN_ACTIVATIONS
 
 #: What the page may ask for. Anything outside gets an error message, never a traceback.
@@ -162,8 +163,6 @@ def _points(value: object, regression: bool) -> list[list[float]]:
 
 
 def _features(value: object) -> list[str]:
-    from glassnet.features import FEATURES
-
     if (not isinstance(value, list) or not 1 <= len(value) <= len(FEATURES)
             or not all(isinstance(name, str) and name in FEATURES for name in value)
             or len(set(value)) != len(value)):  # fmt: skip
