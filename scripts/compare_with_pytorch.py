@@ -81,6 +81,55 @@ for d, W, b in zip(dense, weights, biases, strict=True):
     )
     report(f"gradients of {d.name}", float(diff))
 
+# --- BatchNorm1d: training mode (batch statistics, running averages) and inference mode -----
+torch_bn = torch.nn.BatchNorm1d(6, momentum=0.2, eps=1e-4, dtype=torch.float64)
+ours_bn = gn.BatchNorm1d(6, momentum=0.2, eps=1e-4)
+gn.Network([ours_bn], dtype=np.float64)
+with torch.no_grad():
+    torch_bn.weight.copy_(torch.tensor(rng.normal(size=6)))
+    torch_bn.bias.copy_(torch.tensor(rng.normal(size=6)))
+ours_bn.params["gamma"][...] = torch_bn.weight.detach().numpy()
+ours_bn.params["beta"][...] = torch_bn.bias.detach().numpy()
+ours_bn.input_grad = True
+for mode in ("training", "inference"):
+    torch_bn.train(mode == "training")
+    worst_out = worst_grad = 0.0
+    for _ in range(5):  # in training, five batches move the running statistics five times
+        batch = rng.normal(loc=3.0, scale=2.0, size=(9, 6))
+        upstream = rng.normal(size=(9, 6))
+        x = torch.tensor(batch, requires_grad=True)
+        torch_bn.weight.grad = torch_bn.bias.grad = None
+        out = torch_bn(x)
+        out.backward(torch.tensor(upstream))
+        ours = ours_bn.forward(batch, training=mode == "training")
+        grad_x = ours_bn.backward(upstream)
+        worst_out = max(worst_out, float(np.max(np.abs(ours - out.detach().numpy()))))
+        pairs = [(grad_x, x.grad), (ours_bn.grads["gamma"], torch_bn.weight.grad),
+                 (ours_bn.grads["beta"], torch_bn.bias.grad)]  # fmt: skip
+        worst_grad = max(worst_grad, *(float(np.max(np.abs(a - b.numpy()))) for a, b in pairs))
+    report(f"BatchNorm1d {mode} forward", worst_out)
+    report(f"BatchNorm1d {mode} gradients (input, gamma, beta)", worst_grad)
+    report(f"BatchNorm1d {mode} running statistics", float(max(
+        np.max(np.abs(ours_bn.running_mean - torch_bn.running_mean.numpy())),
+        np.max(np.abs(ours_bn.running_var - torch_bn.running_var.numpy())))))  # fmt: skip
+
+# --- a network with BatchNorm1d between Dense and ReLU, one training step's gradients --------
+net = gn.mlp([4, 6, 5, 3], batch_norm=True, dtype=np.float64, seed=2)
+X, labels3 = rng.normal(1.0, 2.0, size=(8, 4)), rng.integers(0, 3, size=8)
+net.loss_and_gradients(gn.SoftmaxCrossEntropy(), X, labels3)
+tensors = {name: torch.tensor(param.copy(), requires_grad=True)
+           for name, param, _ in net.parameters()}  # fmt: skip
+h = torch.tensor(X)
+for k in (1, 2):
+    h = h @ tensors[f"dense{k}.W"] + tensors[f"dense{k}.b"]
+    h = torch.nn.functional.batch_norm(h, None, None, tensors[f"batchnorm{k}.gamma"],
+                                       tensors[f"batchnorm{k}.beta"], training=True, eps=1e-5)
+    h = torch.relu(h)
+h = h @ tensors["dense3.W"] + tensors["dense3.b"]
+torch.nn.functional.cross_entropy(h, torch.tensor(labels3)).backward()
+report("network with BatchNorm1d: every gradient", max(
+    float(np.max(np.abs(grad - tensors[name].grad.numpy()))) for name, _, grad in net.parameters()))
+
 # --- losses -------------------------------------------------------------------------------
 logits = rng.normal(size=(6, 4)) * 5
 labels = rng.integers(0, 4, size=6)

@@ -8,6 +8,7 @@ trained with explicit, inspectable backpropagation on NumPy::
 
 from importlib.metadata import PackageNotFoundError, version
 
+from glassnet.batchnorm import BatchNorm1d
 from glassnet.callbacks import Callback, EarlyStopping
 from glassnet.features import Features
 from glassnet.gradcheck import gradcheck
@@ -29,6 +30,7 @@ __all__ = [
     "MSE",
     "SGD",
     "Adam",
+    "BatchNorm1d",
     "BinaryCrossEntropy",
     "Callback",
     "Dense",

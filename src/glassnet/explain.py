@@ -59,6 +59,8 @@ def _symbols(trace: Trace) -> list[dict]:
             out = f"h{dense_count}" + "'" * after_dense
             after_dense += 1
             names.append({"in": previous, "out": out, "k": dense_count})
+        for key in layer.params:  # a brick's own parameters: gamma1, beta1 after the first Dense
+            names[-1].setdefault(key, f"{key}{dense_count}")
         previous = out
     return names
 
@@ -203,9 +205,18 @@ def _backward_steps(
     section = f"backward through {layer.name}"
     if layer.kind != "Dense":
         factors.append(f"d{o}/d{i}")
-        if layer.local_grad is None:  # Softmax: the full Jacobian-vector product
-            formula = f"{o} * (dLoss/d{o} - sum over classes of dLoss/d{o} * {o})"
-            return [Step(section, f"dLoss/d{i}", formula, layer.grad_input)]
+        brick = _brick(layer.kind)
+        steps = [
+            Step(section, f"dLoss/d{sym[key]}",
+                 brick.param_grad_formulas.get(key, f"dLoss/d{key}").format(o=o, i=i),
+                 layer.grads[key])  # fmt: skip
+            for key in layer.params
+        ]
+        if layer.local_grad is None:  # not elementwise: the brick's own vector-Jacobian product
+            if layer.grad_input is None:  # it stands first: its input is the data
+                return steps
+            formula = (brick.input_grad_formula or f"dLoss/d{i}").format(o=o, i=i)
+            return [*steps, Step(section, f"dLoss/d{i}", formula, layer.grad_input)]
         local = (_brick(layer.kind).local_formula or f"d{o}/d{i}").format(o=o, i=i)
         return [
             Step(section, f"d{o}/d{i}", local, layer.local_grad, "elementwise"),

@@ -39,8 +39,9 @@ class Layer:
         Set by the :class:`~glassnet.network.Network` that holds the brick (``"dense1"``, ...).
     """
 
-    #: Initializer of a Dense layer standing right before this brick, when it is given none.
-    dense_init_before: str = "glorot_uniform"
+    #: Initializer of a Dense layer standing right before this brick, when it is given none
+    #: (None: the next brick's).
+    dense_init_before: str | None = "glorot_uniform"
     #: Parameters that the L2 (Ridge) penalty applies to.
     regularized: tuple[str, ...] = ()
     #: What the brick computes, as explain prints it: ``{i}`` is its input's symbol.
@@ -48,6 +49,11 @@ class Layer:
     #: Its derivative d(output)/d(input) for a brick that acts on each element alone (``{i}``
     #: input, ``{o}`` output); None for the others (Dense, Softmax, OneHot).
     local_formula: str | None = None
+    #: dLoss/d(input) as explain prints it, for a brick that does not act on each element alone
+    #: (``{o}`` its output, ``{i}`` its input); None: explain names it only.
+    input_grad_formula: str | None = None
+    #: dLoss/d(parameter) for each parameter of a brick other than Dense, as explain prints it.
+    param_grad_formulas: dict[str, str] = {}
     #: How a hidden unit of it stops learning, for the health checks: ``"saturated"`` (flat
     #: tails, as Sigmoid and Tanh have), ``"dead"`` (a zero gradient, as ReLU has), or None.
     stuck_when: str | None = None
@@ -57,6 +63,9 @@ class Layer:
     #: up to its first Dense, whose inputs are the data: nobody needs that gradient, and it costs
     #: a matrix product.
     input_grad: bool = True
+    #: What a network names the brick, before its number (``"dense"`` for ``dense1``); None:
+    #: the class name in lower case.
+    name_prefix: str | None = None
     #: Whether the brick is part of the model's data contract (a fixed scaling of inputs or
     #: outputs, see :mod:`glassnet.preprocessing`) rather than of what it learns.
     is_scaling: bool = False
@@ -492,6 +501,7 @@ class Softmax(Layer):
     """
 
     formula = "softmax({i})"
+    input_grad_formula = "{o} * (dLoss/d{o} - sum over classes of dLoss/d{o} * {o})"
 
     def forward(self, x: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._out = softmax(x)

@@ -13,6 +13,7 @@ from glassnet._checks import is_positive_int
 from glassnet._errors import GlassnetError, unknown_name
 from glassnet._mapped import is_memory_mapped
 from glassnet._validation import check_features
+from glassnet.batchnorm import BatchNorm1d
 from glassnet.frames import encode_rows
 from glassnet.layers import ACTIVATIONS, Dense, Dropout, Layer, Sigmoid, Softmax, sigmoid, softmax
 from glassnet.losses import Loss, get_loss
@@ -76,7 +77,7 @@ class Network:
     def _name_layers(self) -> None:
         counts: Counter[str] = Counter()
         for layer in self.layers:
-            kind = type(layer).__name__.lower()
+            kind = layer.name_prefix or type(layer).__name__.lower()
             counts[kind] += 1
             layer.name = f"{kind}{counts[kind]}"
 
@@ -85,8 +86,9 @@ class Network:
         for position, layer in enumerate(self.layers):
             features = layer.output_features(features)
             if isinstance(layer, Dense) and not layer.initialized:
-                following = self.layers[position + 1] if position + 1 < len(self.layers) else None
-                default = following.dense_init_before if following is not None else "glorot_uniform"
+                # the first brick after it that has a say (a BatchNorm1d leaves it to the next)
+                say = [later.dense_init_before for later in self.layers[position + 1 :]]
+                default = next((init for init in say if init is not None), "glorot_uniform")
                 layer.reset_parameters(self.rng, default_init=default)
             if isinstance(layer, Dropout) and layer.rng is None:
                 layer.rng = self.rng
@@ -581,6 +583,7 @@ def mlp(
     dropout: float = 0.0,
     input_dropout: float = 0.0,
     max_norm: float | None = None,
+    batch_norm: bool = False,
     dtype: type | np.dtype | str = np.float32,
     seed: int | None = None,
 ) -> Network:
@@ -607,6 +610,8 @@ def mlp(
     max_norm : float, optional
         Every Dense layer's limit on each unit's incoming weight norm after each update (see
         :class:`~glassnet.layers.Dense`); None: no limit.
+    batch_norm : bool
+        A :class:`~glassnet.batchnorm.BatchNorm1d` between each hidden Dense and its activation.
     dtype : dtype
         The network's float type, float32 unless asked.
     seed : int, optional
@@ -630,6 +635,8 @@ def mlp(
     layers: list[Layer] = [Dropout(input_dropout)] if input_dropout else []
     for position, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(Dense(fan_in, fan_out, init=init, max_norm=max_norm))
+        if position < n_hidden and batch_norm:
+            layers.append(BatchNorm1d(fan_out))
         name = activations[position] if position < n_hidden else output
         if name is not None:
             layers.append(_activation(name, hidden=position < n_hidden))
