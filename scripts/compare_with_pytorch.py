@@ -43,6 +43,18 @@ cases = {
         lambda: gn.Adam(0.01, betas=(0.8, 0.99), eps=1e-6),
         lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.99), eps=1e-6),
     ),
+    "SGD(lr=0.1, momentum=0.9, weight_decay=0.05)": (
+        lambda: gn.SGD(0.1, momentum=0.9, weight_decay=0.05),
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.05),
+    ),
+    "Adam(lr=0.01, weight_decay=0.1)": (
+        lambda: gn.Adam(0.01, weight_decay=0.1),
+        lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.1),
+    ),
+    "AdamW(lr=0.01, weight_decay=0.1)": (
+        lambda: gn.AdamW(0.01, weight_decay=0.1),
+        lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1),
+    ),
 }
 for label, (make_ours, make_theirs) in cases.items():
     ours, param = make_ours(), start.copy()
@@ -53,6 +65,19 @@ for label, (make_ours, make_theirs) in cases.items():
         tensor.grad = torch.tensor(g)
         theirs.step()
     report(f"optimizer {label}", float(np.max(np.abs(param - tensor.detach().numpy()))))
+
+# --- gradient-norm clipping -----------------------------------------------------------------
+for max_norm in (0.5, 100.0):  # one that clips, one that does not
+    grads = rng.normal(size=(3, 10))
+    tensors = [torch.zeros(10, dtype=torch.float64, requires_grad=True) for _ in range(3)]
+    for tensor, g in zip(tensors, grads, strict=True):
+        tensor.grad = torch.tensor(g.copy())
+    theirs_norm = float(torch.nn.utils.clip_grad_norm_(tensors, max_norm))
+    vector = grads.reshape(-1).copy()  # glassnet clips all gradients as the one vector they are
+    ours_norm = gn.optim.clip_gradient_norm(vector, max_norm)
+    clipped = np.concatenate([tensor.grad.numpy() for tensor in tensors])
+    report(f"clip_gradient_norm(max_norm={max_norm:g})",
+           max(abs(ours_norm - theirs_norm), float(np.max(np.abs(vector - clipped)))))  # fmt: skip
 
 # --- every brick, forward and backward ------------------------------------------------------
 net = gn.Network(

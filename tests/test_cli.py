@@ -160,7 +160,7 @@ def test_mnist_from_the_shared_directory(tmp_path):
 def test_error_wrong_option():
     assert_one_line_error(run_cli("train", "--lr", "-1"), "argument --lr", "> 0", code=2)
     assert_one_line_error(run_cli("train", "--frobnicate"), "unrecognized arguments", code=2)
-    assert_one_line_error(run_cli("train", "--optimizer", "adamw"), "invalid choice", code=2)
+    assert_one_line_error(run_cli("train", "--optimizer", "lamb"), "invalid choice", code=2)
 
 
 def test_error_unknown_dataset():
@@ -312,3 +312,20 @@ def test_explain_says_how_the_loss_moved_and_no_empty_chain():
     assert "[higher by" in text and "the step overshot" in text and "NOT lower" not in text
     assert "[dLoss/dh2 = dLoss/dh2]" not in text
     assert "[lower by" in run_cli("explain").stdout
+
+
+def test_train_takes_the_frontier_options(tmp_path):
+    model = tmp_path / "digits.npz"
+    options = ["--batch-norm", "--optimizer", "adamw", "--weight-decay", "0.02", "--warmup", "1",
+               "--schedule", "one-cycle", "--clip-norm", "5", "--augment", "shift"]  # fmt: skip
+    result = run_cli("train", "digits", *options, "--epochs", "4", "--json", "--save", model)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    recipe = summary["recipe"]
+    assert (recipe["batch_norm"], recipe["weight_decay"], recipe["warmup"], recipe["clip_norm"],
+            recipe["augment"]) == (True, 0.02, 1.0, 5.0, "shift")  # fmt: skip
+    assert summary["test"]["accuracy"] > 0.5  # (ten classes: chance is 0.1)
+    assert any(type(layer).__name__ == "BatchNorm1d" for layer in glassnet.load(model).layers)
+    refused = run_cli("train", "moons", "--augment", "shift", "--epochs", "1")
+    assert refused.returncode == 1
+    assert "--augment shift moves images; this data set's rows are not images" in refused.stderr

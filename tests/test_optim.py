@@ -176,3 +176,44 @@ def test_schedules_by_name():
     assert get_schedule("cosine", 1.0, 10)(10) == pytest.approx(0.0)
     with pytest.raises(ValueError, match="did you mean 'cosine'"):
         get_schedule("cosin", 1.0, 10)
+
+
+def test_weight_decay_as_torch_defines_it():
+    from glassnet.optim import AdamW
+
+    p0, g = np.array([1.0, -2.0, 0.5]), np.array([0.1, 0.2, -0.3])
+    sgd, p = SGD(0.1, weight_decay=0.5), p0.copy()
+    sgd.step([("p", p, g)])
+    np.testing.assert_allclose(p, p0 - 0.1 * (g + 0.5 * p0))  # the decay joins the gradient
+    adamw, p = AdamW(0.1, weight_decay=0.5), p0.copy()
+    adamw.step([("p", p, g)])
+    # first shrunk by lr * wd, then Adam's first step: lr * sign(g) (m_hat / sqrt(v_hat) = +-1)
+    np.testing.assert_allclose(p, p0 * (1 - 0.05) - 0.1 * np.sign(g), rtol=1e-6)
+    coupled, p = Adam(0.1, weight_decay=0.5), p0.copy()
+    coupled.step([("p", p, g)])
+    np.testing.assert_allclose(p, p0 - 0.1 * np.sign(g + 0.5 * p0), rtol=1e-6)
+    assert AdamW().weight_decay == 0.01 and "weight_decay" not in SGD(0.1).config()
+    with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0"):
+        SGD(0.1, weight_decay=-1)
+
+
+def test_clipping_scales_the_whole_gradient(rng):
+    from glassnet import fit, mlp
+    from glassnet.optim import clip_gradient_norm
+
+    gradient = np.array([3.0, 4.0])
+    assert clip_gradient_norm(gradient, 1.0) == 5.0
+    np.testing.assert_allclose(gradient, [0.6, 0.8], rtol=1e-6)
+    gradient = np.array([0.3, 0.4])
+    clip_gradient_norm(gradient, 1.0)
+    np.testing.assert_array_equal(gradient, [0.3, 0.4])  # shorter: left alone
+    X, y = rng.normal(size=(50, 3)) * 100, rng.integers(0, 2, size=50)
+    network = mlp([3, 8, 2], seed=0)
+    before = network.layers[0].params["W"].copy()
+    fit(network, X, y, loss="cross_entropy", optimizer=SGD(0.1), epochs=1, batch_size=None,
+        clip_norm=0.5, progress=False)  # fmt: skip
+    moved = np.sqrt(sum(np.sum((p - q) ** 2) for p, q in [(network.layers[0].params["W"],
+                                                          before)]))  # fmt: skip
+    assert moved <= 0.1 * 0.5 * (1 + 1e-5)  # one step of lr * a gradient of norm <= 0.5
+    with pytest.raises(ValueError, match="clip_norm must be a finite number > 0"):
+        fit(network, X, y, loss="cross_entropy", clip_norm=0, progress=False)

@@ -16,7 +16,7 @@ from glassnet.io import load, load_model, save
 from glassnet.layers import Dense, Dropout, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from glassnet.losses import MAE, MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
 from glassnet.network import Network, mlp
-from glassnet.optim import SGD, Adam, Optimizer
+from glassnet.optim import SGD, Adam, AdamW, Optimizer
 from glassnet.preprocessing import Impute, Rescale, Standardize
 from glassnet.train import History, evaluate, fit, train_step
 
@@ -30,6 +30,7 @@ __all__ = [
     "MSE",
     "SGD",
     "Adam",
+    "AdamW",
     "BatchNorm1d",
     "BinaryCrossEntropy",
     "Callback",

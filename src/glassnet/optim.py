@@ -5,9 +5,11 @@ stepped with the network's ``(name, param, grad)`` triples::
 
     optimizer.step(network.parameters())
 
-The update rules are the ones PyTorch documents for ``torch.optim.SGD`` and ``torch.optim.Adam``
-(without their weight decay: glassnet's L2 switch lives in the gradient), so the same gradients
-give the same numbers, up to rounding.
+The update rules are the ones PyTorch documents for ``torch.optim.SGD``, ``torch.optim.Adam`` and
+``torch.optim.AdamW``, weight decay included, so the same gradients give the same numbers, up to
+rounding. (Weight decay in SGD and Adam adds ``weight_decay * p`` to every parameter's gradient,
+biases too, as PyTorch does; glassnet's ``l2`` is the same idea applied to the weights only and
+shown in the loss. AdamW decays the parameters apart from the gradient.)
 
 Each ``p <- p + a * x`` is one call of :func:`~glassnet._blas.axpy` (``axpby`` for
 ``y <- a * x + b * y``): a single pass over the parameters instead of NumPy's multiply, then add.
@@ -72,6 +74,26 @@ def _check_learning_rate(learning_rate: float) -> float:
     return float(learning_rate)
 
 
+def _check_weight_decay(weight_decay: float, owner: str) -> float:
+    if not (is_real(weight_decay) and np.isfinite(weight_decay) and weight_decay >= 0):
+        raise ValueError(f"{owner}: weight_decay must be a finite number >= 0, got "
+                         f"{weight_decay!r}")  # fmt: skip
+    return float(weight_decay)
+
+
+def clip_gradient_norm(gradient: np.ndarray, max_norm: float) -> float:
+    """Scale ``gradient`` (every parameter's gradient, one vector) in place so that its norm is at
+    most ``max_norm``, as ``torch.nn.utils.clip_grad_norm_`` does; return the norm before.
+
+    ``g <- g * max_norm / (|g| + 1e-6)`` when that factor is below 1; else ``g`` is unchanged.
+    """
+    norm = float(np.sqrt(np.dot(gradient, gradient)))
+    factor = max_norm / (norm + 1e-6)
+    if factor < 1:
+        gradient *= gradient.dtype.type(factor)
+    return norm
+
+
 class Optimizer:
     """Base class: ``learning_rate`` is a plain attribute that schedules may change per epoch.
 
@@ -96,6 +118,17 @@ class Optimizer:
         """Update every parameter in place from its gradient; ``parameters`` yields ``(name,
         param, grad)``."""
         raise NotImplementedError
+
+    def _decayed(self, name: str, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """``grad + weight_decay * param`` in a work array (the gradient itself is left as it
+        is), or ``grad`` without weight decay."""
+        weight_decay = getattr(self, "weight_decay", 0.0)
+        if not weight_decay:
+            return grad
+        decayed = self._scratch(f"{name}/decayed", param)
+        np.copyto(decayed, grad)
+        axpy(weight_decay, param, decayed)
+        return decayed
 
     def _scratch(self, name: str, like: np.ndarray) -> np.ndarray:
         """A work array shaped like a parameter, kept between steps (no temporaries per step)."""
@@ -154,7 +187,8 @@ class SGD(Optimizer):
         p <- p - lr * b                    (classical momentum)
         p <- p - lr * (g + mu * b)         (Nesterov)
 
-    Without momentum: ``p <- p - lr * g``.
+    Without momentum: ``p <- p - lr * g``. With ``weight_decay = wd``, ``g`` is
+    ``grad + wd * p`` throughout.
 
     Parameters
     ----------
@@ -164,13 +198,19 @@ class SGD(Optimizer):
         ``mu`` in [0, 1); 0 is plain gradient descent.
     nesterov : bool
         Nesterov's momentum instead of the classical one (needs ``momentum > 0``).
+    weight_decay : float
+        ``wd >= 0``, added to the gradient times the parameter (0: none).
     """
 
     required_state = ("momentum_buffer",)
     optional_state = ("step",)  # (checkpoints of old versions lack it)
 
     def __init__(
-        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+        self,
+        learning_rate: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(learning_rate)
         if not 0 <= momentum < 1:
@@ -179,10 +219,12 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov=True needs momentum > 0")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
+        self.weight_decay = _check_weight_decay(weight_decay, "SGD")
 
     def step(self, parameters: Parameters) -> None:
         lr, mu = self.learning_rate, self.momentum
         for name, param, grad in parameters:
+            grad = self._decayed(name, param, grad)
             if mu == 0:
                 axpy(-lr, grad, param)  # p <- p - lr * g
                 continue
@@ -202,7 +244,8 @@ class SGD(Optimizer):
                 axpy(-lr, buffer, param)  # p <- p - lr * b
 
     def config(self) -> dict:
-        return {**super().config(), "momentum": self.momentum, "nesterov": self.nesterov}
+        config = {**super().config(), "momentum": self.momentum, "nesterov": self.nesterov}
+        return {**config, **({"weight_decay": self.weight_decay} if self.weight_decay else {})}
 
 
 class Adam(Optimizer):
@@ -223,6 +266,9 @@ class Adam(Optimizer):
         ``(beta1, beta2)``, each in [0, 1): the decay rates of the two moments.
     eps : float
         Added to ``sqrt(v_hat)``, so a step never divides by 0.
+    weight_decay : float
+        ``wd >= 0``: ``g`` is ``grad + wd * p`` (PyTorch's Adam; see :class:`AdamW` for the
+        decoupled kind).
     """
 
     required_state = ("step", "m", "v")
@@ -233,6 +279,7 @@ class Adam(Optimizer):
         learning_rate: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(learning_rate)
         beta1, beta2 = betas
@@ -243,10 +290,12 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: eps must be > 0, got {eps!r}")
         self.betas = (float(beta1), float(beta2))
         self.eps = float(eps)
+        self.weight_decay = _check_weight_decay(weight_decay, type(self).__name__)
 
     def step(self, parameters: Parameters) -> None:
         beta1, beta2 = self.betas
         for name, param, grad in parameters:
+            grad = self._decayed(name, param, grad)
             state = self.state.get(name)
             if state is None:
                 state = {"step": 0, "m": np.zeros_like(param), "v": np.zeros_like(param)}
@@ -269,14 +318,53 @@ class Adam(Optimizer):
             axpy(-self.learning_rate * root_c2 / (1.0 - beta1**t), work, param)
 
     def config(self) -> dict:
-        return {**super().config(), "betas": list(self.betas), "eps": self.eps}
+        config = {**super().config(), "betas": list(self.betas), "eps": self.eps}
+        return {**config, **({"weight_decay": self.weight_decay} if self.weight_decay else {})}
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
+
+    Each step first shrinks every parameter, ``p <- p - lr * wd * p``, then takes Adam's step
+    on the gradient alone: the decay is not divided by ``sqrt(v_hat)``, so every parameter
+    decays at the same rate.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The step size ``lr`` (> 0).
+    betas : tuple of float
+        ``(beta1, beta2)``, each in [0, 1).
+    eps : float
+        Added to ``sqrt(v_hat)``.
+    weight_decay : float
+        ``wd >= 0`` (PyTorch's default, 0.01).
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(learning_rate, betas, eps, weight_decay)
+
+    def _decayed(self, name: str, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        if self.weight_decay:  # p <- p (1 - lr wd), apart from the gradient
+            param *= param.dtype.type(1.0 - self.learning_rate * self.weight_decay)
+        return grad
+
+    def config(self) -> dict:
+        return {**super().config(), "weight_decay": self.weight_decay}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
 def get_optimizer(name: str, learning_rate: float, **options) -> Optimizer:
-    """Build an optimizer by name: ``sgd``, ``momentum`` (SGD with momentum 0.9) or ``adam``."""
+    """Build an optimizer by name: ``sgd``, ``momentum`` (SGD with momentum 0.9), ``adam`` or
+    ``adamw``; ``options`` go to its constructor (``weight_decay=...``)."""
     if name == "momentum":
         return SGD(learning_rate, momentum=options.pop("momentum", 0.9), **options)
     if name not in OPTIMIZERS:

@@ -78,6 +78,32 @@ def curves_figure(history, title: str = ""):
     return figure
 
 
+def plot_lr_sweep(sweep, path: str | Path, title: str = "") -> Path:
+    """The learning-rate range test: each step's loss and the smoothed loss against the rate
+    (log scale), with the suggested rate and the lowest point marked."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6.5, 4))
+    axis.plot(sweep.learning_rates, sweep.losses, color="0.75", linewidth=1, label="batch loss")
+    axis.plot(sweep.learning_rates, sweep.smoothed, color="tab:blue", label="smoothed")
+    axis.axvline(sweep.suggestion, color="tab:green", linestyle="--",
+                 label=f"suggestion {sweep.suggestion:.3g} (steepest fall)")  # fmt: skip
+    axis.axvline(sweep.lowest, color="tab:red", linestyle=":",
+                 label=f"lowest loss at {sweep.lowest:.3g}")  # fmt: skip
+    axis.set_xscale("log")
+    finite = sweep.smoothed[np.isfinite(sweep.smoothed)]
+    if len(finite):  # the climb at the end would squash the rest
+        raw = sweep.losses[np.isfinite(sweep.losses)]
+        low, start = min(float(finite.min()), float(raw.min())), float(finite[0])
+        axis.set_ylim(low - 0.1 * abs(start - low) - 1e-3, start + 0.5 * abs(start - low) + 1e-3)
+    axis.set_xlabel("learning rate")
+    axis.set_ylabel("loss")
+    axis.set_title(title or "learning-rate range test")
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def plot_descent(iterates: np.ndarray, path: str | Path, *, learning_rate: float) -> Path:
     """Gradient descent on f(x) = x^2 - 4x + 5: the curve and the iterates on it."""
     from glassnet.descent import parabola

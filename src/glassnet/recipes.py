@@ -31,6 +31,11 @@ class Recipe:
     dropout: float = 0.0
     input_dropout: float = 0.0  # a Dropout on the inputs, before the first Dense
     max_norm: float | None = None  # each unit's incoming weight norm held to it after each step
+    batch_norm: bool = False  # a BatchNorm1d between each hidden Dense and its activation
+    weight_decay: float | None = None  # the optimizer's (None: its default, 0 but for AdamW)
+    clip_norm: float | None = None  # the gradient's norm held to it before each update
+    warmup: float = 0.0  # epochs of linear warm-up of the learning rate
+    augment: str | None = None  # "shift": images moved by up to 2 pixels in training
     validation_fraction: float = 0.1
     standardize: bool = False  # tables: a Standardize brick first
     scale_target: bool = False  # table regression: the target standardised, a Rescale brick last

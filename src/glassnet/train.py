@@ -27,7 +27,7 @@ from glassnet.frames import is_frame
 from glassnet.losses import Loss, get_loss
 from glassnet.metrics import default_metrics, get_metric
 from glassnet.network import Network
-from glassnet.optim import SGD, Optimizer
+from glassnet.optim import SGD, Optimizer, clip_gradient_norm
 from glassnet.split import split_rows
 
 
@@ -125,14 +125,18 @@ def _learn(
     out: np.ndarray | None = None,
     before_update: Callable[[float], None] | None = None,
     update_on_one_thread: bool = False,
+    clip_norm: float | None = None,
 ) -> tuple[np.ndarray, float, float]:
     """The step itself, on a batch already checked: forward, loss, backward (every brick's
-    ``grads``), then ``before_update(batch_loss)``, then the optimizer's update."""
+    ``grads``), then ``before_update(batch_loss)``, then the gradient clipped to ``clip_norm``,
+    then the optimizer's update."""
     outputs, data_loss, l2_term = network.loss_and_gradients(
         loss, x, target, l2=l2, l1=l1, out=out, checked=True
     )
     if before_update is not None:
         before_update(data_loss + l2_term)
+    if clip_norm is not None:  # every gradient, as the one vector they are stored in
+        clip_gradient_norm(network.parameter_vector()[0][2], clip_norm)
     with one_thread() if update_on_one_thread else contextlib.nullcontext():
         optimizer.step(network.parameter_vector())
     network.apply_constraints()  # max-norm: each unit's incoming weights held to their limit
@@ -149,6 +153,7 @@ def train_step(
     l2: float = 0.0,
     l1: float = 0.0,
     before_update: Callable[[float], None] | None = None,
+    clip_norm: float | None = None,
 ) -> tuple[np.ndarray, float, float]:
     """One step of learning on one batch: forward, loss, backward, update.
 
@@ -172,6 +177,9 @@ def train_step(
         Called with the batch's loss once every gradient is filled, before the optimizer moves a
         weight. An exception raised there leaves the weights as they were, which is what
         :class:`~glassnet.diagnostics.TrainingGuard` relies on.
+    clip_norm : float, optional
+        Scale the gradient (all parameters' together) down to this norm when it is longer, before
+        the update (see :func:`~glassnet.optim.clip_gradient_norm`).
 
     Returns
     -------
@@ -186,7 +194,7 @@ def train_step(
     x = network.as_input(x)
     alone = products_on_one_thread(len(x), network.largest_weight_entries)
     return _learn(network, loss, optimizer, x, target, l2=l2, l1=l1, before_update=before_update,
-                  update_on_one_thread=alone)  # fmt: skip
+                  update_on_one_thread=alone, clip_norm=_checked_clip(clip_norm))  # fmt: skip
 
 
 def split_validation(
@@ -262,6 +270,8 @@ def fit(
     metrics: Sequence[str] | None = None,
     callbacks: Sequence[Callback] = (),
     schedule: Callable[[int], float] | None = None,
+    clip_norm: float | None = None,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
     seed: int | None = None,
     progress: bool = True,
     guard: bool = False,
@@ -313,7 +323,14 @@ def fit(
     callbacks : list of Callback
         :class:`~glassnet.callbacks.Callback` instances (early stopping, ...).
     schedule : callable, optional
-        ``epoch -> learning_rate`` (see :mod:`glassnet.schedules`).
+        ``epoch -> learning_rate`` (see :mod:`glassnet.schedules`), asked before every epoch, or
+        before every step when it has ``per_step = True``.
+    clip_norm : float, optional
+        Before each update, scale the gradient (every parameter's together) down to this norm
+        when it is longer (see :func:`~glassnet.optim.clip_gradient_norm`).
+    augment : callable, optional
+        ``(batch, rng) -> batch``, applied to each training batch's inputs with the run's
+        Generator (see :mod:`glassnet.augment`); validation rows are left as they are.
     seed : int, optional
         Seed of the Generator for shuffling and the validation split (dropout masks come from the
         network's own Generator).
@@ -373,6 +390,7 @@ def fit(
     run = _Training(state, data, batches, callbacks, l2=l2, l1=l1, schedule=schedule,
                     metric_names=metric_names, checkpoint=checkpoint,
                     checkpoint_every=checkpoint_every)  # fmt: skip
+    run.clip_norm, run.augment = _checked_clip(clip_norm), augment
     run.train(position, guard=guard)
     _refuse_non_finite(state)
     return history
@@ -392,6 +410,14 @@ def _refuse_non_finite(state: TrainingState) -> None:
                 + "; or ".join(causes)
                 + ". fit(..., guard=True) stops at the first bad step and names its cause"
             )
+
+
+def _checked_clip(clip_norm: float | None) -> float | None:
+    if clip_norm is not None and not (
+        isinstance(clip_norm, (int, float)) and np.isfinite(clip_norm) and clip_norm > 0
+    ):
+        raise ValueError(f"clip_norm must be a finite number > 0 or None, got {clip_norm!r}")
+    return None if clip_norm is None else float(clip_norm)
 
 
 def _checked_optimizer(optimizer: Optimizer | None) -> Optimizer:
@@ -460,6 +486,8 @@ class _Training:
         in_order = not batches.shuffle and data.train_rows is None and not data.mapped
         self.gather_x = consecutive if in_order else Gather(state.network.dtype)
         self.gather_y = consecutive if in_order else Gather()
+        self.clip_norm, self.augment = None, None
+        self.per_step = getattr(schedule, "per_step", False)
 
     def _each(self, hook: str, *args) -> None:
         for callback in self.callbacks:
@@ -496,7 +524,7 @@ class _Training:
         ``resumed``); returns the epoch's logs."""
         state, network, batches = self.state, self.state.network, self.batches
         state.epoch = epoch
-        if self.schedule is not None:
+        if self.schedule is not None and not self.per_step:
             state.optimizer.learning_rate = float(self.schedule(epoch))
         self._each("on_epoch_begin")
         started = time.perf_counter()
@@ -510,11 +538,17 @@ class _Training:
         # The update runs on as many cores as the steps' matrix products do (see glassnet._blas).
         with one_thread(products_on_one_thread(batches.size, network.largest_weight_entries)):
             for start, rows in batches.split(order, first):
+                if self.per_step:  # the epochs done once this step is taken
+                    done = epoch + (start // batches.size + 1) / batches.per_epoch
+                    state.optimizer.learning_rate = float(self.schedule(done))
                 self._each("on_batch_begin")
-                _learn(network, state.loss, state.optimizer, self.gather_x(self.data.X, rows),
+                x = self.gather_x(self.data.X, rows)
+                if self.augment is not None:
+                    x = self.augment(x, batches.rng)
+                _learn(network, state.loss, state.optimizer, x,
                        self.gather_y(self.data.y, rows), l2=self.l2, l1=self.l1,
                        out=outputs[start : start + batches.size],  # kept in the order rows come
-                       before_update=self._after_backward)  # fmt: skip
+                       before_update=self._after_backward, clip_norm=self.clip_norm)  # fmt: skip
                 total_loss += state.batch_loss * len(rows)
                 state.step += 1
                 self._each("on_batch_end", state.batch_loss)

@@ -15,6 +15,7 @@ from glassnet.cli.evaluate import command_evaluate
 from glassnet.cli.explain import command_explain
 from glassnet.cli.export import command_export
 from glassnet.cli.info import command_info
+from glassnet.cli.lr_find import command_lr_find
 from glassnet.cli.options import build_parser
 from glassnet.cli.playground import command_playground
 from glassnet.cli.predict import command_predict
@@ -23,6 +24,7 @@ from glassnet.cli.train import command_train
 # ------------------------------------------------------------------------------- entry point
 COMMANDS = {
     "train": command_train,
+    "lr-find": command_lr_find,
     "evaluate": command_evaluate,
     "predict": command_predict,
     "explain": command_explain,

@@ -62,7 +62,8 @@ def open_probability(text: str) -> float:
 #: The train options whose default is the data set's recipe (``glassnet.recipes``).
 RECIPE_OPTIONS = frozenset({
     "hidden", "activation", "loss", "epochs", "batch_size", "lr", "optimizer", "schedule", "l2",
-    "l1", "dropout", "validation_fraction", "input_dropout", "max_norm",
+    "l1", "dropout", "validation_fraction", "input_dropout", "max_norm", "weight_decay",
+    "clip_norm", "warmup", "augment",
 })  # fmt: skip
 
 
@@ -83,7 +84,7 @@ class _DefaultsShown(argparse.HelpFormatter):
         text = action.help or ""
         if "default" in text or action.option_strings == [] or action.nargs == 0:
             return text
-        recipe = self._prog.endswith(" train")
+        recipe = self._prog.endswith((" train", " lr-find"))
         if recipe and action.dest in RECIPE_OPTIONS and action.default is None:
             return f"{text} (default: the data set's recipe, below)".strip()
         if action.default not in (None, argparse.SUPPRESS):
@@ -99,8 +100,12 @@ def recipes_text() -> str:
         hidden = " ".join(map(str, recipe.hidden)) or "none"
         batch = recipe.batch_size or "full"
         settings = (("l2", recipe.l2), ("l1", recipe.l1), ("dropout", recipe.dropout),
-                    ("input dropout", recipe.input_dropout), ("max norm", recipe.max_norm))
+                    ("input dropout", recipe.input_dropout), ("max norm", recipe.max_norm),
+                    ("weight decay", recipe.weight_decay), ("clip norm", recipe.clip_norm),
+                    ("warm-up epochs", recipe.warmup))  # fmt: skip
         extra = "".join(f", {key} {value:g}" for key, value in settings if value)
+        extra += ", batch norm" * recipe.batch_norm
+        extra += f", augment {recipe.augment}" if recipe.augment else ""
         return (f"{name}: hidden {hidden}, {recipe.activation}, {recipe.optimizer} lr "
                 f"{recipe.lr:g} {recipe.schedule}, {recipe.epochs} epochs, batch {batch}, "
                 f"validation {recipe.validation_fraction:g}{extra}")  # fmt: skip
@@ -130,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser = _with_defaults_shown(commands.add_parser)
 
     _add_train(commands)
+    _add_lr_find(commands)
     _add_model_commands(commands)
     _add_explain(commands)
     _add_tools(commands)
@@ -166,60 +172,7 @@ def _add_train(commands) -> None:
     purpose = "train a network on a data set (none: the XOR tutorial's 2-3-2 network)"
     train = commands.add_parser("train", help=purpose, description=TRAIN_DESCRIPTION,
                                 epilog=recipes_text())  # fmt: skip
-    train.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
-    train.add_argument("--hidden", type=positive_int, nargs="+", help="hidden layer sizes")
-    train.add_argument(
-        "--activation",
-        choices=list(HIDDEN_ACTIVATIONS),
-        help="hidden activation",
-    )
-    train.add_argument(
-        "--loss", choices=["cross_entropy", "mse", "mae"], help="loss (default: the data set's)"
-    )
-    train.add_argument("--epochs", type=positive_int, help="passes over the training rows")
-    train.add_argument("--batch-size", type=positive_int, help="samples per step (1: per-sample)")
-    train.add_argument("--lr", type=positive_float, help="learning rate")
-    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="update rule")
-    train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
-    train.add_argument("--l2", type=non_negative_float, help="L2 (Ridge) strength")
-    train.add_argument("--l1", type=non_negative_float, help="L1 (Lasso) strength")
-    train.add_argument(
-        "--features",
-        nargs="+",
-        choices=list(FEATURES),
-        metavar="NAME",
-        help="for 2-column data: the columns the network sees, among "
-        + ", ".join(FEATURES)
-        + " (a Features brick the model carries)",
-    )
-    train.add_argument("--dropout", type=probability, help="dropout after each hidden layer")
-    train.add_argument("--input-dropout", type=probability, help="dropout of the inputs")
-    train.add_argument(
-        "--max-norm",
-        type=positive_float,
-        help="after each step, scale each unit's incoming weights to a norm of at most this",
-    )
-    train.add_argument(
-        "--validation-fraction", type=probability, help="training rows held out (0: none)"
-    )
-    train.add_argument(
-        "--missing",
-        choices=["error", "mean", "median", "most-frequent"],
-        default="error",
-        help="empty cells of a .csv's features: an error (default), or filled with the training "
-        "rows' column mean, median or most frequent value, kept in the model",
-    )
-    train.add_argument(
-        "--scale-target",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="a .csv regression learns its target standardised, predicts it in its own units "
-        "(default: on)",
-    )
-    train.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    data_options(train)
-    train.add_argument("--n-samples", type=positive_int, help="size of a synthetic data set")
-    train.add_argument("--noise", type=non_negative_float, help="noise of a synthetic data set")
+    _recipe_options(train)
     train.add_argument("--save", metavar="MODEL", help="save the trained model (.npz)")
     train.add_argument("--no-guard", action="store_true", help="do not stop on NaN/exploding")
     train.add_argument(
@@ -238,6 +191,100 @@ def _add_train(commands) -> None:
     pictures.add_argument("--plot-confusion", metavar="PNG", help="the test confusion matrix")
     pictures.add_argument("--plot-mistakes", metavar="PNG", help="images: worst test mistakes")
     output_options(train)
+
+
+def _recipe_options(parser) -> None:
+    """The data set and the recipe's options, shared by ``train`` and ``lr-find``."""
+    parser.add_argument("dataset", nargs="?", default=None, metavar="DATASET")
+    parser.add_argument("--hidden", type=positive_int, nargs="+", help="hidden layer sizes")
+    parser.add_argument(
+        "--activation",
+        choices=list(HIDDEN_ACTIVATIONS),
+        help="hidden activation",
+    )
+    parser.add_argument(
+        "--loss", choices=["cross_entropy", "mse", "mae"], help="loss (default: the data set's)"
+    )
+    parser.add_argument("--epochs", type=positive_int, help="passes over the training rows")
+    parser.add_argument("--batch-size", type=positive_int, help="samples per step (1: per-sample)")
+    parser.add_argument("--lr", type=positive_float, help="learning rate")
+    parser.add_argument("--optimizer", choices=["sgd", "momentum", "adam", "adamw"],
+                       help="update rule")  # fmt: skip
+    parser.add_argument("--weight-decay", type=non_negative_float,
+                       help="the optimizer's weight decay, as PyTorch's (adamw: decoupled; "
+                       "none given: 0, or 0.01 for adamw)")  # fmt: skip
+    parser.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
+    parser.add_argument("--warmup", type=positive_float, metavar="EPOCHS",
+                       help="raise the learning rate linearly from 0 over these first epochs, "
+                       "step by step")  # fmt: skip
+    parser.add_argument("--clip-norm", type=positive_float,
+                       help="before each update, scale the gradient down to this norm when it "
+                       "is longer")  # fmt: skip
+    parser.add_argument("--l2", type=non_negative_float, help="L2 (Ridge) strength")
+    parser.add_argument("--l1", type=non_negative_float, help="L1 (Lasso) strength")
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        choices=list(FEATURES),
+        metavar="NAME",
+        help="for 2-column data: the columns the network sees, among "
+        + ", ".join(FEATURES)
+        + " (a Features brick the model carries)",
+    )
+    parser.add_argument("--dropout", type=probability, help="dropout after each hidden layer")
+    parser.add_argument("--input-dropout", type=probability, help="dropout of the inputs")
+    parser.add_argument(
+        "--max-norm",
+        type=positive_float,
+        help="after each step, scale each unit's incoming weights to a norm of at most this",
+    )
+    parser.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=None,
+                       help="a batch normalisation between each hidden layer and its "
+                       "activation")  # fmt: skip
+    parser.add_argument("--augment", choices=["shift"],
+                       help="images: move each training image by up to 2 pixels each way "
+                       "(1 for images under 20 pixels), anew every epoch")  # fmt: skip
+    parser.add_argument(
+        "--validation-fraction", type=probability, help="training rows held out (0: none)"
+    )
+    parser.add_argument(
+        "--missing",
+        choices=["error", "mean", "median", "most-frequent"],
+        default="error",
+        help="empty cells of a .csv's features: an error (default), or filled with the training "
+        "rows' column mean, median or most frequent value, kept in the model",
+    )
+    parser.add_argument(
+        "--scale-target",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a .csv regression learns its target standardised, predicts it in its own units "
+        "(default: on)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    data_options(parser)
+    parser.add_argument("--n-samples", type=positive_int, help="size of a synthetic data set")
+    parser.add_argument("--noise", type=non_negative_float, help="noise of a synthetic data set")
+
+
+def _add_lr_find(commands) -> None:
+    """``lr-find``: the learning-rate range test."""
+    purpose = "sweep the learning rate over a few hundred steps and suggest one"
+    finder = commands.add_parser(
+        "lr-find", help=purpose, epilog=recipes_text(),
+        description="The learning-rate range test (Smith, 2015): train the data set's recipe "
+        "network (with the options given) for STEPS steps while the learning rate grows "
+        "geometrically from --min-lr to --max-lr, and report the loss at each. The suggestion "
+        "is where the smoothed loss falls fastest. Nothing is saved: the network is thrown "
+        "away afterwards.",
+    )  # fmt: skip
+    _recipe_options(finder)
+    finder.add_argument("--min-lr", type=positive_float, default=1e-6, help="first rate")
+    finder.add_argument("--max-lr", type=positive_float, default=10.0, help="last rate")
+    finder.add_argument("--steps", type=positive_int, default=200, help="steps of the sweep")
+    finder.add_argument("--plot", metavar="PNG",
+                        help="draw the loss against the learning rate (needs glassnet[plot])")
+    output_options(finder)
 
 
 def _add_model_commands(commands) -> None:
