@@ -47,7 +47,7 @@ numpydoc_validation_checks = {"GL08"}
 numpydoc_validation_exclude = {
     r"\.(forward|backward|to_onnx|config|in_features|output_features|summary_label)$",
     r"\.(value|grad|step|on_[a-z_]+)$",
-    r"\.(formula|local_formula|stuck_when|output_bounds)$",
+    r"\.(formula|local_formula|input_grad_formula|stuck_when|output_bounds|name_prefix|dense_init_before)$",
     r"\.WebSocket(Disconnect)?$",
 }
 

@@ -37,3 +37,17 @@ def test_the_command_line_page_names_every_train_option():
                if option.startswith("--") and option != "--help"}  # fmt: skip
     page = (ROOT / "docs" / "how-to" / "command-line.md").read_text()
     assert sorted(option for option in options if f"`{option}" not in page) == []
+
+
+def test_the_api_page_and_the_module_table_name_every_public_module():
+    package = ROOT / "src" / "glassnet"
+    modules = {
+        "glassnet." + ".".join(path.relative_to(package).with_suffix("").parts)
+        for path in package.rglob("*.py")
+        if not path.name.startswith("_") and "cli" not in path.relative_to(package).parts
+    }
+    api = (ROOT / "docs" / "reference" / "api.rst").read_text()
+    table = (ROOT / "docs" / "reference" / "modules.md").read_text()
+    assert sorted(m for m in modules if f".. automodule:: {m}\n" not in api) == []
+    top_level = {m for m in modules if m.count(".") == 1}
+    assert sorted(m for m in top_level if f"`{m}`" not in table) == []

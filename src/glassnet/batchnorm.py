@@ -45,7 +45,8 @@ class BatchNorm1d(Layer):
 
     formula = "gamma ({i} - mean) / sqrt(var + eps) + beta"
     name_prefix = "batchnorm"
-    dense_init_before = None  # a Dense before it takes the init of the activation after it
+    #: A Dense before it takes the initializer of the activation after it.
+    dense_init_before = None
     #: dLoss/d(input) as explain prints it, ``{o}`` the output and ``{i}`` the input.
     input_grad_formula = (
         "gamma / sqrt(var + eps) (dLoss/d{o} - mean(dLoss/d{o}) - x_hat mean(dLoss/d{o} x_hat))"
@@ -136,6 +137,7 @@ class BatchNorm1d(Layer):
         return product
 
     def astype(self, dtype: np.dtype) -> None:
+        """Cast gamma, beta, their gradients and the running statistics to ``dtype``."""
         super().astype(dtype)
         self.running_mean = self.running_mean.astype(dtype)
         self.running_var = self.running_var.astype(dtype)
