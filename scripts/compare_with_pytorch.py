@@ -3,7 +3,10 @@
 Checks, in float64:
 - optimizers: SGD (plain, momentum, Nesterov) and Adam, 20 steps on the same random gradients;
 - one forward/backward pass of a network with every brick, against torch.autograd;
-- every loss's value and gradient.
+- every loss's value and gradient;
+- a whole fit (3 epochs of bench/time_to_accuracy.py's recipe on random data) against PyTorch's
+  loop given the same initial weights, the same batches (``Batches`` with the fit's seed) and
+  ``CosineAnnealingLR``: the two trainings that benchmark times are one training.
 Prints the largest absolute difference for each and exits non-zero if any exceeds 1e-10.
 """
 
@@ -178,5 +181,38 @@ for label, loss, ours_target, torch_loss, torch_target in loss_cases:
         float(np.max(np.abs(loss.grad(logits, ours_target) - z.grad.numpy()))),
     )
     report(f"loss {label} (value and gradient)", diff)
+
+# --- a whole fit: the recipe of bench/time_to_accuracy.py -------------------------------------
+from glassnet.batches import Batches  # noqa: E402
+from glassnet.schedules import cosine  # noqa: E402
+
+X_fit, y_fit = rng.random((500, 784)), rng.integers(0, 10, 500)
+net = gn.mlp([784, 200, 200, 10], seed=3, dtype=np.float64)
+linears = []
+for dense in (layer for layer in net.layers if isinstance(layer, gn.Dense)):
+    linear = torch.nn.Linear(*dense.params["W"].shape, dtype=torch.float64)
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(dense.params["W"].T.copy()))
+        linear.bias.copy_(torch.from_numpy(dense.params["b"]))
+    linears.append(linear)
+gn.fit(net, X_fit, y_fit, loss="cross_entropy", optimizer=gn.SGD(0.05, momentum=0.9), epochs=3,
+       batch_size=64, schedule=cosine(0.05, 3), seed=3, progress=False)  # fmt: skip
+model = torch.nn.Sequential(linears[0], torch.nn.ReLU(), linears[1], torch.nn.ReLU(), linears[2])
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=3)
+batches = Batches(len(X_fit), 64, rng=np.random.default_rng(3))
+X_t, y_t = torch.from_numpy(X_fit), torch.from_numpy(y_fit)
+for _ in range(3):
+    order = torch.from_numpy(batches.new_order())
+    for first in range(0, len(X_fit), 64):
+        rows = order[first : first + 64]
+        optimizer.zero_grad()
+        F.cross_entropy(model(X_t[rows]), y_t[rows]).backward()
+        optimizer.step()
+    scheduler.step()
+denses = [layer for layer in net.layers if isinstance(layer, gn.Dense)]
+report("fit, 3 epochs of momentum SGD, cosine: weights", max(
+    float(np.max(np.abs(dense.params["W"] - linear.weight.detach().numpy().T)))
+    for dense, linear in zip(denses, linears, strict=True)))  # fmt: skip
 
 sys.exit(1 if failures else 0)
