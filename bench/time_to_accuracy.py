@@ -56,7 +56,7 @@ def train_glassnet(data, epochs: int, seed: int) -> dict:
            epochs=epochs, batch_size=BATCH, schedule=cosine(LEARNING_RATE, epochs),
            seed=seed, progress=False)  # fmt: skip
     seconds = time.perf_counter() - began
-    accuracy = float(np.mean(net.predict(data.X_test) == data.y_test))
+    accuracy = float(np.mean(net.predict_classes(data.X_test) == data.y_test))
     return {"seconds": seconds, "accuracy": accuracy}
 
 

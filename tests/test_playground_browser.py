@@ -354,7 +354,9 @@ def test_tensorflow_playground_features_run_through_glassnet(tmp_path):
         page.wait_for_function("Number(document.body.dataset.runs) >= 2")
         page.check("#features input[value='x1^2']")
         page.check("#features input[value='x2^2']")
-        page.wait_for_function("Number(document.body.dataset.runs) >= 3")
+        # the run that takes both features draws them (a slow machine may start one between)
+        page.wait_for_function("[...document.querySelectorAll('#diagram text')]"
+                               ".some(e => e.textContent === 'x2^2')")  # fmt: skip
         labels = page.eval_on_selector_all("#diagram text", "t => t.map(e => e.textContent)")
         assert labels[:4] == ["x1", "x2", "x1^2", "x2^2"]
         page.fill("#l1", "0.001")  # L1 is tuned into the running network
