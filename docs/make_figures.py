@@ -18,7 +18,7 @@ PAGE = DOCS / "how-to" / "see-inside.md"  # the page with the explain excerpt
 START, END = "<!-- explain:start -->", "<!-- explain:end -->"
 PICTURES = ("descent.png", "xor_3_neurons.gif", "xor_50_neurons.gif", "spirals.gif",
             "spirals_curves.png", "mnist_curves.png", "mnist_weights.png", "mnist_confusion.png",
-            "mnist_mistakes.png")  # fmt: skip
+            "mnist_mistakes.png", "lr_sweep.png")  # fmt: skip
 
 
 def glassnet(*args: str) -> str:
@@ -69,6 +69,8 @@ def main() -> None:
              "--plot-weights", str(DOCS / "mnist_weights.png"),
              "--plot-confusion", str(DOCS / "mnist_confusion.png"),
              "--plot-mistakes", str(DOCS / "mnist_mistakes.png"))  # fmt: skip
+
+    glassnet("lr-find", "digits", "--quiet", "--plot", str(DOCS / "lr_sweep.png"))
 
     from glassnet import machine, plot
 

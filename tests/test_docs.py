@@ -51,3 +51,18 @@ def test_the_api_page_and_the_module_table_name_every_public_module():
     assert sorted(m for m in modules if f".. automodule:: {m}\n" not in api) == []
     top_level = {m for m in modules if m.count(".") == 1}
     assert sorted(m for m in top_level if f"`{m}`" not in table) == []
+
+
+def test_the_frontier_recipes_are_valid_commands_and_the_page_shows_each():
+    import importlib.util
+
+    from glassnet.cli.options import build_parser
+
+    spec = importlib.util.spec_from_file_location("frontier", ROOT / "scripts/mnist_frontier.py")
+    frontier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(frontier)
+    page = (ROOT / "docs" / "explanation" / "mnist-results.md").read_text()
+    for _, options in frontier.RECIPES.values():
+        args = build_parser().parse_args(["train", "mnist", *options.split()])
+        assert args.command == "train" and args.epochs > 0
+        assert f"`glassnet train mnist --data-dir DIR {options} --seed S`" in page
