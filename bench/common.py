@@ -40,6 +40,17 @@ def run_worker(script: Path, args: list[str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def torch_epoch(model, optimizer, loss_fn, X, y, order, batch: int) -> None:
+    """One pass of PyTorch's usual loop over the rows of ``X`` and ``y`` (tensors) in ``order``
+    (a tensor of row indices), ``batch`` rows per step."""
+    for start in range(0, len(order), batch):
+        rows = order[start : start + batch]
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(X[rows]), y[rows])
+        loss.backward()
+        optimizer.step()
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import SIZES, available, median, print_machine, run_worker
+from common import SIZES, available, median, print_machine, run_worker, torch_epoch
 
 HERE = Path(__file__).resolve()
 LEARNING_RATE, MOMENTUM, BATCH = 0.05, 0.9, 64
@@ -87,13 +87,7 @@ def train_torch(data, epochs: int, seed: int) -> dict:
     batches = Batches(len(X), BATCH, rng=np.random.default_rng(seed))
     began = time.perf_counter()
     for _ in range(epochs):
-        order = torch.from_numpy(batches.new_order())
-        for first in range(0, len(X), BATCH):
-            rows = order[first : first + BATCH]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(X[rows]), y[rows])
-            loss.backward()
-            optimizer.step()
+        torch_epoch(model, optimizer, loss_fn, X, y, torch.from_numpy(batches.new_order()), BATCH)
         scheduler.step()
     seconds = time.perf_counter() - began
     with torch.no_grad():

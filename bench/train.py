@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import N_SAMPLES, SIZES, available, load_data, median, print_machine
+from common import N_SAMPLES, SIZES, available, load_data, median, print_machine, torch_epoch
 
 HERE = Path(__file__).resolve()
 WARMUP_STEPS = 200
@@ -75,13 +75,7 @@ def trainer_torch(X, y, batch, optimizer_name, lr, flush_denormal=False):
 
     def train(X_part, y_part):
         X_t, y_t = torch.from_numpy(X_part), torch.from_numpy(y_part.astype(np.int64))
-        order = torch.randperm(len(X_t))
-        for start in range(0, len(X_t), batch):
-            rows = order[start : start + batch]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(X_t[rows]), y_t[rows])
-            loss.backward()
-            opt.step()
+        torch_epoch(model, opt, loss_fn, X_t, y_t, torch.randperm(len(X_t)), batch)
 
     return train
 
