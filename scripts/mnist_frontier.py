@@ -7,10 +7,11 @@ RECIPE is any of ``fast``, ``plain``, ``shift`` (default: all three; ``plain`` a
 about ten minutes a seed on two cores). Every run is ``glassnet train mnist`` with
 the recipe's options and ``--seed S``; the script prints the machine, one line per run and then
 the table in the layout of docs/explanation/mnist-results.md: the machine (CPU, cores, BLAS
-kernels and threads: times differ between machines by more than half), validation accuracy
-(10% of the training images held out, where the recipe holds them out: the recipes were chosen
-on it), test accuracy on the official 10,000 images (the final figure, never chosen on), and
-the seconds of training (the epochs only, as ``glassnet train`` reports them).
+kernels and threads: the same recipe took up to 1.8 times longer on one machine than on
+another), validation accuracy (10% of the training images held out, where the recipe holds
+them out: the recipes were chosen on it), test accuracy on the official 10,000 images (the
+final figure, never chosen on), and the seconds of training (the epochs only, as
+``glassnet train`` reports them).
 """
 
 from __future__ import annotations
